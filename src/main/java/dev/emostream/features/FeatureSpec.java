@@ -1,0 +1,167 @@
+package dev.emostream.features;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Every parameter of the feature computation, in one place. The file lives in {@code models/}
+ * beside the model that was trained on these features and travels with it, so a service can refuse
+ * a model whose features it would compute differently.
+ *
+ * <p>Frame {@code i} covers input samples {@code [i*hop, i*hop + win)}; the window is zero-padded
+ * to {@code n_fft}. There is no centring, no pre-emphasis, no dither and no per-utterance
+ * normalisation: any of those would make streaming output differ from offline output.
+ */
+public record FeatureSpec(
+        @JsonProperty(value = "version", required = true) int version,
+        @JsonProperty(value = "sample_rate", required = true) int sampleRate,
+        @JsonProperty(value = "win_length", required = true) int winLength,
+        @JsonProperty(value = "hop_length", required = true) int hopLength,
+        @JsonProperty(value = "n_fft", required = true) int nFft,
+        @JsonProperty(value = "window", required = true) String window,
+        @JsonProperty(value = "power", required = true) double power,
+        @JsonProperty(value = "n_mels", required = true) int nMels,
+        @JsonProperty(value = "f_min", required = true) double fMin,
+        @JsonProperty(value = "f_max", required = true) double fMax,
+        @JsonProperty(value = "mel_scale", required = true) String melScale,
+        @JsonProperty(value = "mel_norm", required = true) String melNorm,
+        @JsonProperty(value = "log_floor", required = true) double logFloor,
+        @JsonProperty(value = "n_mfcc", required = true) int nMfcc,
+        @JsonProperty(value = "dct_norm", required = true) String dctNorm,
+        @JsonProperty(value = "output", required = true) String output) {
+
+    /** The spec version this extractor computes. */
+    public static final int SUPPORTED_VERSION = 1;
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    public FeatureSpec {
+        List<String> problems = new ArrayList<>();
+        if (version != SUPPORTED_VERSION) {
+            problems.add("version " + version + " (this extractor computes version " + SUPPORTED_VERSION + ")");
+        }
+        if (sampleRate < 1000 || sampleRate > 192_000) {
+            problems.add("sample_rate " + sampleRate + " outside [1000, 192000]");
+        }
+        if (winLength < 16 || winLength > 65_536) {
+            problems.add("win_length " + winLength + " outside [16, 65536]");
+        }
+        if (hopLength < 1 || hopLength > winLength) {
+            problems.add("hop_length " + hopLength + " must be in [1, win_length]");
+        }
+        if (nFft < winLength || nFft > 65_536) {
+            problems.add("n_fft " + nFft + " must be in [win_length, 65536]");
+        }
+        if (!"hann_periodic".equals(window) && !"hann_symmetric".equals(window)
+                && !"hamming_periodic".equals(window)) {
+            problems.add("window '" + window + "' (supported: hann_periodic, hann_symmetric, hamming_periodic)");
+        }
+        if (power != 1.0 && power != 2.0) {
+            problems.add("power " + power + " (supported: 1.0 magnitude, 2.0 power)");
+        }
+        if (!(fMin >= 0) || !(fMax > fMin) || fMax > sampleRate / 2.0) {
+            problems.add("f_min " + fMin + " / f_max " + fMax + " must satisfy 0 <= f_min < f_max <= sample_rate/2");
+        }
+        if (nMels < 1 || nMels > 512) {
+            problems.add("n_mels " + nMels + " outside [1, 512]");
+        }
+        if (!"slaney".equals(melScale) && !"htk".equals(melScale)) {
+            problems.add("mel_scale '" + melScale + "' (supported: slaney, htk)");
+        }
+        if (!"slaney".equals(melNorm) && !"none".equals(melNorm)) {
+            problems.add("mel_norm '" + melNorm + "' (supported: slaney, none)");
+        }
+        if (!(logFloor > 0) || Double.isInfinite(logFloor)) {
+            problems.add("log_floor " + logFloor + " must be a positive number");
+        }
+        if (nMfcc < 1 || nMfcc > nMels) {
+            problems.add("n_mfcc " + nMfcc + " must be in [1, n_mels]");
+        }
+        if (!"ortho".equals(dctNorm)) {
+            problems.add("dct_norm '" + dctNorm + "' (supported: ortho)");
+        }
+        if (!"mfcc".equals(output) && !"log_mel".equals(output)) {
+            problems.add("output '" + output + "' (supported: mfcc, log_mel)");
+        }
+        if (!problems.isEmpty()) {
+            throw new FeatureSpecException("unsupported feature spec: " + String.join("; ", problems));
+        }
+    }
+
+    /** Number of values in one output frame. */
+    public int featureCount() {
+        return "mfcc".equals(output) ? nMfcc : nMels;
+    }
+
+    /** Seconds of audio between two consecutive frames. */
+    public double frameStepSeconds() {
+        return hopLength / (double) sampleRate;
+    }
+
+    /** Frames produced for {@code samples} input samples (0 when shorter than one window). */
+    public long framesFor(long samples) {
+        return samples < winLength ? 0 : 1 + (samples - winLength) / hopLength;
+    }
+
+    public FeatureSpec withOutput(String newOutput) {
+        return new FeatureSpec(version, sampleRate, winLength, hopLength, nFft, window, power, nMels,
+                fMin, fMax, melScale, melNorm, logFloor, nMfcc, dctNorm, newOutput);
+    }
+
+    public static FeatureSpec read(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return read(in, file.toString());
+        } catch (IOException e) {
+            throw new FeatureSpecException("cannot read feature spec " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static FeatureSpec read(InputStream in, String origin) {
+        try {
+            return JSON.readValue(in, FeatureSpec.class);
+        } catch (FeatureSpecException e) {
+            throw e;
+        } catch (JsonProcessingException e) {
+            // Jackson wraps exceptions thrown by the canonical constructor.
+            if (e.getCause() instanceof FeatureSpecException spec) {
+                throw new FeatureSpecException(origin + ": " + spec.getMessage(), spec);
+            }
+            throw new FeatureSpecException("invalid feature spec " + origin + ": " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new FeatureSpecException("cannot read feature spec " + origin + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The spec shipped inside the jar (a copy of {@code models/feature-spec.json}). */
+    public static FeatureSpec bundled() {
+        try (InputStream in = FeatureSpec.class.getResourceAsStream("/feature-spec.json")) {
+            if (in == null) {
+                throw new FeatureSpecException("feature-spec.json is missing from the classpath");
+            }
+            return read(in, "bundled feature-spec.json");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
