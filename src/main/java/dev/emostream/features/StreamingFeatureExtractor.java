@@ -3,6 +3,7 @@ package dev.emostream.features;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.jtransforms.dct.DoubleDCT_1D;
 import org.jtransforms.fft.DoubleFFT_1D;
 
 /**
@@ -12,7 +13,8 @@ import org.jtransforms.fft.DoubleFFT_1D;
  * therefore yields bit-for-bit the frames of one call with the whole signal.
  *
  * <p>Per frame: window, zero-pad to n_fft, real FFT (JTransforms), power (or magnitude) spectrum,
- * sparse mel filterbank, {@code ln(max(mel, log_floor))}, and for MFCC an orthonormal DCT-II. All
+ * sparse mel filterbank, {@code ln(max(mel, log_floor))}, and for MFCC an orthonormal DCT-II
+ * (JTransforms, scaled; the first n_mfcc coefficients). All
  * buffers are allocated once, so steady-state processing allocates nothing.
  *
  * <p>The spectrum and mel energies are computed in double: a float32 FFT's rounding noise sits about
@@ -37,13 +39,12 @@ public final class StreamingFeatureExtractor {
     private final double[] window;
     private final DoubleFFT_1D fft;
     private final MelFilterbank melFilterbank;
-    private final OrthoDct dct;
+    private final DoubleDCT_1D dct;
 
     private final float[] pending;   // samples of the frame being filled, pending[0] is its first sample
     private final double[] fftBuffer;
     private final double[] spectrum;
-    private final double[] melEnergy;
-    private final float[] logMel;
+    private final double[] melEnergy; // mel energies, then their logs, then (MFCC) their DCT
     private final float[] output;
 
     private int pendingCount;
@@ -69,12 +70,11 @@ public final class StreamingFeatureExtractor {
         this.window = Windows.create(spec.window(), win);
         this.fft = new DoubleFFT_1D(nFft);
         this.melFilterbank = new MelFilterbank(spec);
-        this.dct = new OrthoDct(spec.nMels(), spec.nMfcc());
+        this.dct = new DoubleDCT_1D(spec.nMels());
         this.pending = new float[win];
         this.fftBuffer = new double[nFft];
         this.spectrum = new double[nFft / 2 + 1];
         this.melEnergy = new double[spec.nMels()];
-        this.logMel = new float[spec.nMels()];
         this.output = new float[spec.featureCount()];
     }
 
@@ -158,14 +158,16 @@ public final class StreamingFeatureExtractor {
                 spectrum[k] = Math.sqrt(spectrum[k]);
             }
         }
-        melFilterbank.apply(spectrum, melEnergy);
-        for (int m = 0; m < logMel.length; m++) {
-            logMel[m] = (float) Math.log(Math.max(melEnergy[m], logFloor));
+        double[] mel = melEnergy;
+        melFilterbank.apply(spectrum, mel);
+        for (int m = 0; m < mel.length; m++) {
+            mel[m] = Math.log(Math.max(mel[m], logFloor));
         }
         if (mfcc) {
-            dct.apply(logMel, output);
-        } else {
-            System.arraycopy(logMel, 0, output, 0, logMel.length);
+            dct.forward(mel, true); // scale=true: the orthonormal DCT-II
+        }
+        for (int k = 0; k < output.length; k++) {
+            output[k] = (float) mel[k];
         }
     }
 

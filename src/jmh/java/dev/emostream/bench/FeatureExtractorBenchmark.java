@@ -1,0 +1,68 @@
+package dev.emostream.bench;
+
+import dev.emostream.features.FeatureSpec;
+import dev.emostream.features.FrameSink;
+import dev.emostream.features.StreamingFeatureExtractor;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * Streaming MFCC throughput. One operation is one second of 16 kHz audio fed in chunks of
+ * {@code chunkMs}, so ops/s reads directly as "x real time" on one core, and JMH's
+ * {@code -prof gc} figure gc.alloc.rate.norm as bytes allocated per second of audio.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class FeatureExtractorBenchmark {
+    @Param({"20"})
+    public int chunkMs;
+
+    @Param({"mfcc", "log_mel"})
+    public String output;
+
+    private StreamingFeatureExtractor extractor;
+    private float[] oneSecond;
+    private int chunk;
+    private FrameSink sink;
+    private Blackhole blackhole;
+
+    @Setup
+    public void setUp(Blackhole bh) {
+        FeatureSpec spec = FeatureSpec.bundled().withOutput(output);
+        extractor = new StreamingFeatureExtractor(spec);
+        oneSecond = new float[spec.sampleRate()];
+        Random random = new Random(7);
+        double phase = 0;
+        for (int i = 0; i < oneSecond.length; i++) {
+            phase += 2 * Math.PI * (150 + 100 * Math.sin(i * 1e-3)) / spec.sampleRate();
+            oneSecond[i] = (float) (0.3 * Math.sin(phase) + 0.02 * random.nextGaussian());
+        }
+        chunk = spec.sampleRate() * chunkMs / 1000;
+        blackhole = bh;
+        sink = (index, features) -> blackhole.consume(features[0]);
+    }
+
+    @Benchmark
+    public long oneSecondOfAudio() {
+        for (int pos = 0; pos < oneSecond.length; pos += chunk) {
+            extractor.accept(oneSecond, pos, Math.min(chunk, oneSecond.length - pos), sink);
+        }
+        return extractor.framesEmitted();
+    }
+}
