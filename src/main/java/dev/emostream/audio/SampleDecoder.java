@@ -43,7 +43,7 @@ public final class SampleDecoder {
         int bytesPerSample = enc.bytesPerSample();
         if (len % bytesPerSample != 0) {
             throw new AudioFormatException(len + " bytes of " + enc + " is not a whole number of samples: "
-                    + "each sample is " + bytesPerSample + " bytes, " + (len % bytesPerSample) + " bytes left over");
+                    + "each sample is " + bytesPerSample + " bytes, " + (len % bytesPerSample) + " byte(s) left over");
         }
         int samples = len / bytesPerSample;
         Objects.checkFromIndexSize(dstOff, samples, dst.length);

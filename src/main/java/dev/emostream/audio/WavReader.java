@@ -122,9 +122,11 @@ public final class WavReader {
 
     /** Reads a WAV file. */
     public WavAudio read(Path file) throws IOException {
-        long fileSize = Files.size(file);
+        // A regular file's size lets truncation show before reading and sizes the sample array
+        // exactly; a pipe or device (e.g. /dev/stdin) reports 0, so it is read like a stream.
+        long length = Files.isRegularFile(file) ? Files.size(file) : UNKNOWN_LENGTH;
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), READ_BUFFER_BYTES)) {
-            return read(in, fileSize);
+            return read(in, length);
         }
     }
 
@@ -297,7 +299,7 @@ public final class WavReader {
 
     private static String describeFormat(int tag, int bitsPerSample) {
         switch (tag) {
-            case TAG_PCM: return bitsPerSample + "-bit integer PCM" + (bitsPerSample == 8 ? " (unsigned)" : "");
+            case TAG_PCM: return bitsPerSample + (bitsPerSample == 8 ? "-bit unsigned" : "-bit") + " integer PCM";
             case TAG_IEEE_FLOAT: return bitsPerSample + "-bit IEEE float";
             case TAG_ALAW: return bitsPerSample + "-bit A-law";
             case TAG_MULAW: return bitsPerSample + "-bit mu-law";
@@ -332,9 +334,10 @@ public final class WavReader {
         }
         int bytesPerSample = format.encoding.bytesPerSample();
         long byteBudget = toEndOfFile ? limits.maxDataBytes() : declared;
-        // Size the array from the declared length only when the bytes are known to be there.
-        int capacity = !toEndOfFile && present != UNKNOWN_LENGTH
-                ? (int) (declared / bytesPerSample)
+        // Size the array up front only from bytes known to be there; otherwise start small and
+        // grow with what actually arrives.
+        int capacity = present != UNKNOWN_LENGTH
+                ? (int) (Math.min(toEndOfFile ? present : declared, byteBudget) / bytesPerSample)
                 : (int) Math.min(byteBudget / bytesPerSample, INITIAL_SAMPLE_CAPACITY);
         float[] samples = new float[capacity];
         byte[] buffer = new byte[READ_BUFFER_BYTES];
@@ -488,12 +491,12 @@ public final class WavReader {
             }
             long remaining = count;
             while (remaining > 0) {
-                int n = in.read(skipBuffer, 0, (int) Math.min(skipBuffer.length, remaining));
-                if (n < 0) {
+                int want = (int) Math.min(skipBuffer.length, remaining);
+                int n = readUpTo(skipBuffer, want);
+                remaining -= n;
+                if (n < want) {
                     break;
                 }
-                remaining -= n;
-                position += n;
             }
             return count - remaining;
         }

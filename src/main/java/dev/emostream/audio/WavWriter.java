@@ -158,7 +158,7 @@ public final class WavWriter {
     }
 
     /** Scales by 32768, rounds and clips: the inverse of the decoder's division by 32768. */
-    static short toS16(float x) {
+    private static short toS16(float x) {
         int rounded = Math.round(x * 32768f);
         return (short) Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, rounded));
     }

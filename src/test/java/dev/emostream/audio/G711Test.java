@@ -1,6 +1,8 @@
 package dev.emostream.audio;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -70,6 +72,37 @@ class G711Test {
         for (int s = Short.MIN_VALUE; s <= Short.MAX_VALUE; s += 8) {
             assertEquals(SunG711.linear2alaw(s), G711.linearToAlaw((short) s), "A-law sample " + s);
         }
+    }
+
+    /**
+     * Off the grid, SoX (and this class) round to 14/13 bits where Sun truncates. The class
+     * comment quotes how many inputs that changes; each such code is exactly one quantisation
+     * level above Sun's, never further.
+     */
+    @Test
+    void roundingDiffersFromSunTruncationByOneLevelOnAFewInputs() {
+        assertEquals(508, countOneLevelDifferences(true));
+        assertEquals(1020, countOneLevelDifferences(false));
+    }
+
+    private static int countOneLevelDifferences(boolean ulaw) {
+        int differences = 0;
+        for (int s = Short.MIN_VALUE; s <= Short.MAX_VALUE; s++) {
+            byte ours = ulaw ? G711.linearToUlaw((short) s) : G711.linearToAlaw((short) s);
+            byte sun = ulaw ? SunG711.linear2ulaw(s) : SunG711.linear2alaw(s);
+            if (ours == sun) {
+                continue;
+            }
+            differences++;
+            int oursValue = ulaw ? G711.ulawToLinear(ours) : G711.alawToLinear(ours);
+            int sunValue = ulaw ? G711.ulawToLinear(sun) : G711.alawToLinear(sun);
+            assertTrue(oursValue > sunValue, "sample " + s + ": rounding can only move up");
+            for (int code = 0; code < 256; code++) {
+                int level = ulaw ? G711.ulawToLinear((byte) code) : G711.alawToLinear((byte) code);
+                assertFalse(level > sunValue && level < oursValue, "sample " + s + ": a level lies between");
+            }
+        }
+        return differences;
     }
 
     @Test

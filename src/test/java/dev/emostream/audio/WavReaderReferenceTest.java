@@ -91,7 +91,7 @@ class WavReaderReferenceTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "u8             | 8-bit integer PCM (unsigned) (format tag 0x0001)",
+        "u8             | 8-bit unsigned integer PCM (format tag 0x0001)",
         "s24_extensible | 24-bit integer PCM (WAVE_FORMAT_EXTENSIBLE sub-format tag 0x0001)",
         "s24_wavpcm     | 24-bit integer PCM (format tag 0x0001)",
         "s32_extensible | 32-bit integer PCM (WAVE_FORMAT_EXTENSIBLE sub-format tag 0x0001)",
