@@ -131,5 +131,4 @@ class FeaturesCommandTest {
         assertEquals(2, usage.exitCode());
         assertTrue(usage.err().contains("Missing required"), usage.err());
     }
-    }
 }
