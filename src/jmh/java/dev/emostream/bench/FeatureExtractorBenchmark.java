@@ -3,7 +3,12 @@ package dev.emostream.bench;
 import dev.emostream.features.FeatureSpec;
 import dev.emostream.features.FrameSink;
 import dev.emostream.features.StreamingFeatureExtractor;
-import java.util.Random;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -43,19 +48,27 @@ public class FeatureExtractorBenchmark {
     private Blackhole blackhole;
 
     @Setup
-    public void setUp(Blackhole bh) {
+    public void setUp(Blackhole bh) throws IOException {
         FeatureSpec spec = FeatureSpec.bundled().withOutput(output);
         extractor = new StreamingFeatureExtractor(spec);
-        oneSecond = new float[spec.sampleRate()];
-        Random random = new Random(7);
-        double phase = 0;
-        for (int i = 0; i < oneSecond.length; i++) {
-            phase += 2 * Math.PI * (150 + 100 * Math.sin(i * 1e-3)) / spec.sampleRate();
-            oneSecond[i] = (float) (0.3 * Math.sin(phase) + 0.02 * random.nextGaussian());
-        }
+        // The espeak-ng speech the reference test and bench/torchaudio_mfcc.py use: same audio.
+        float[] speech = readFloats("/features/speech.f32");
+        oneSecond = Arrays.copyOf(speech, spec.sampleRate());
         chunk = spec.sampleRate() * chunkMs / 1000;
         blackhole = bh;
         sink = (index, features) -> blackhole.consume(features[0]);
+    }
+
+    private static float[] readFloats(String resource) throws IOException {
+        try (InputStream in = FeatureExtractorBenchmark.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IOException("missing " + resource + " (run from the test classpath)");
+            }
+            FloatBuffer floats = ByteBuffer.wrap(in.readAllBytes()).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            float[] out = new float[floats.remaining()];
+            floats.get(out);
+            return out;
+        }
     }
 
     @Benchmark
