@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Real-time speech emotion: streaming audio in, emotion events out.",
-        subcommands = {DemoCommand.class, FeaturesCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, FeaturesCommand.class, ClassifyCommand.class, EvalCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code when a run completed but some inputs failed (each is reported). */
     public static final int EXIT_PARTIAL_FAILURE = 3;

@@ -1,0 +1,198 @@
+package dev.emostream.cli;
+
+import dev.emostream.audio.ChannelSelection;
+import dev.emostream.audio.WavAudio;
+import dev.emostream.audio.WavReader;
+import dev.emostream.model.EmotionModel;
+import dev.emostream.model.ModelDescriptor;
+import dev.emostream.model.StreamClassifier;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code emostream eval}: streams every clip of a manifest through the same Java path as the
+ * service (chunks of N ms, carried state) and reports clip-level accuracy. Its last line is
+ * exactly {@code accuracy=<0..1> macro_f1=<0..1> n=<clips>}.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = {"Streams every clip of a manifest (columns file, emotion) through the model in chunks",
+            "with carried state and prints accuracy, macro-F1, per-class figures, the confusion matrix and",
+            "accuracy after 0.5, 1, 2, 3 s of audio. The clip's decision is the last step's posterior.",
+            "Last line: accuracy=<0..1> macro_f1=<0..1> n=<clips>."})
+final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--manifest", required = true, paramLabel = "M.csv", description = "Manifest with 'file' and 'emotion' columns.")
+    Path manifest;
+
+    @Option(names = "--audio-dir", paramLabel = "DIR", description = "Where 'file' paths are relative to (default: the manifest's folder).")
+    Path audioDir;
+
+    @Option(names = "--chunk-ms", paramLabel = "MS", defaultValue = "20",
+            description = "Chunk size fed to the streaming path (default: ${DEFAULT-VALUE}).")
+    int chunkMs;
+
+    @Option(names = "--restrict-labels", description = "Decide only among the labels that occur in the manifest "
+            + "(for corpora that use part of the label set). Default: all of the model's labels.")
+    boolean restrictLabels;
+
+    @Option(names = "--speakers", paramLabel = "S1,S2", split = ",",
+            description = "Only the clips of these speakers (the manifest's 'speaker' column): a held-out fold.")
+    List<String> speakers;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Clips processed in parallel (default: cores).")
+    Integer threads;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec commandSpec;
+
+    /** One clip's outcome: true label, decision at the end and at each checkpoint, or an error. */
+    record ClipResult(String file, int truth, int end, int[] at, String error) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (chunkMs < 1 || chunkMs > 10_000) {
+            throw new IllegalArgumentException("--chunk-ms must be in [1, 10000], got " + chunkMs);
+        }
+        int workers = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (workers < 1 || workers > 64) {
+            throw new IllegalArgumentException("--threads must be in [1, 64], got " + workers);
+        }
+        PrintWriter out = commandSpec.commandLine().getOut();
+        PrintWriter err = commandSpec.commandLine().getErr();
+        Manifest m = Manifest.read(manifest);
+        if (!m.columns().contains("emotion")) {
+            throw new IllegalArgumentException("manifest " + manifest + " has no 'emotion' column");
+        }
+        Path base = audioDir != null ? audioDir : manifest.toAbsolutePath().getParent();
+        try (EmotionModel model = modelOptions.load(1)) {
+            ModelDescriptor d = model.descriptor();
+            List<String> labels = d.labels();
+            boolean[] allowed = new boolean[labels.size()];
+            List<Map<String, String>> rows = new ArrayList<>();
+            int skipped = 0;
+            if (speakers != null && !m.columns().contains("speaker")) {
+                throw new IllegalArgumentException("--speakers given but manifest " + manifest + " has no 'speaker' column");
+            }
+            for (Map<String, String> row : m.rows()) {
+                if (speakers != null && !speakers.contains(row.get("speaker"))) {
+                    continue;
+                }
+                int k = labels.indexOf(row.get("emotion"));
+                if (k < 0) {
+                    skipped++;
+                    continue;
+                }
+                allowed[k] = true;
+                rows.add(row);
+            }
+            if (!restrictLabels) {
+                Arrays.fill(allowed, true);
+            }
+            out.printf(Locale.ROOT, "model %s on %s; %d clips, %d ms chunks%s%s%n", d.modelVersion(), model.provider(),
+                    rows.size(), chunkMs, restrictLabels ? ", decisions among the manifest's labels" : "",
+                    skipped > 0 ? "; " + skipped + " rows skipped (label not in the model)" : "");
+            out.flush();
+
+            ClassificationReport report = new ClassificationReport(labels);
+            List<ClipResult> failures = new ArrayList<>();
+            ProgressBar progress = ProgressBar.forStderr(rows.size(), "clips");
+            ExecutorService pool = Executors.newFixedThreadPool(workers);
+            try {
+                List<Future<ClipResult>> futures = new ArrayList<>();
+                for (Map<String, String> row : rows) {
+                    futures.add(pool.submit(() -> {
+                        ClipResult r = evaluate(model, base.resolve(row.get(Manifest.FILE_COLUMN)),
+                                labels.indexOf(row.get("emotion")), allowed);
+                        progress.step(r.error() == null);
+                        return r;
+                    }));
+                }
+                for (Future<ClipResult> f : futures) {
+                    ClipResult r;
+                    try {
+                        r = f.get();
+                    } catch (ExecutionException e) {
+                        throw new IllegalStateException("worker failed: " + e.getCause(), e.getCause());
+                    }
+                    if (r.error() != null) {
+                        failures.add(r);
+                    } else {
+                        report.add(r.truth(), r.end(), r.at());
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            if (!failures.isEmpty()) {
+                err.printf("%d clip(s) failed and are not counted:%n", failures.size());
+                failures.forEach(f -> err.println("  " + f.file() + ": " + f.error()));
+                err.flush();
+            }
+            report.print(out);
+            out.flush();
+            return report.clips() == 0 ? 1 : 0;
+        }
+    }
+
+    private ClipResult evaluate(EmotionModel model, Path file, int truth, boolean[] allowed) {
+        try {
+            WavAudio audio = new WavReader().read(file);
+            float[] mono = audio.mono(ChannelSelection.downmix());
+            ModelDescriptor d = model.descriptor();
+            long[] checkpointSteps = new long[ClassificationReport.CHECKPOINTS.length];
+            for (int i = 0; i < checkpointSteps.length; i++) {
+                checkpointSteps[i] = StepTiming.lastStepBy(d, ClassificationReport.CHECKPOINTS[i]);
+            }
+            int[] at = new int[checkpointSteps.length];
+            Arrays.fill(at, -1);
+            int[] end = {-1};
+            StreamClassifier stream = new StreamClassifier(model, audio.sampleRate(), modelOptions.maxQueuedFrames,
+                    (state, step, probs) -> {
+                        int decision = argmaxAllowed(probs, allowed);
+                        end[0] = decision;
+                        for (int i = 0; i < checkpointSteps.length; i++) {
+                            if (step <= checkpointSteps[i]) {
+                                at[i] = decision; // the latest step at or before the checkpoint
+                            }
+                        }
+                    });
+            int chunk = Math.max(1, audio.sampleRate() * chunkMs / 1000);
+            for (int pos = 0; pos < mono.length; pos += chunk) {
+                stream.accept(mono, pos, Math.min(chunk, mono.length - pos));
+            }
+            stream.finish();
+            if (end[0] < 0) {
+                return new ClipResult(file.toString(), truth, -1, at, "too short for one model step");
+            }
+            return new ClipResult(file.toString(), truth, end[0], at, null);
+        } catch (Exception e) {
+            return new ClipResult(file.toString(), truth, -1, null, Main.describe(e));
+        }
+    }
+
+    static int argmaxAllowed(float[] p, boolean[] allowed) {
+        int best = -1;
+        for (int i = 0; i < p.length; i++) {
+            if (allowed[i] && (best < 0 || p[i] > p[best])) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,86 @@
+package dev.emostream.model;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Steps many streams through the model with as few ONNX calls as possible: every call takes all
+ * streams that have at least one full step of frames queued, and as many steps as all of them
+ * have (capped). A stream's LSTM state must never advance over padding, so streams are not padded
+ * to a common length: those with more steps queued simply join the next call.
+ */
+public final class BatchInference {
+    /** Receives each stream's class probabilities for each step, in order. */
+    @FunctionalInterface
+    public interface StepListener {
+        void onStep(StreamState stream, long stepIndex, float[] probabilities);
+    }
+
+    private final EmotionModel model;
+    private final int maxBatch;
+    private final int maxStepsPerCall;
+
+    public BatchInference(EmotionModel model, int maxBatch, int maxStepsPerCall) {
+        if (maxBatch < 1 || maxStepsPerCall < 1) {
+            throw new IllegalArgumentException("maxBatch and maxStepsPerCall must be positive");
+        }
+        this.model = model;
+        this.maxBatch = maxBatch;
+        this.maxStepsPerCall = maxStepsPerCall;
+    }
+
+    /** Runs every full step queued in {@code streams}; returns the number of ONNX calls made. */
+    public int runReady(List<StreamState> streams, StepListener listener) {
+        ModelDescriptor d = model.descriptor();
+        int stack = d.framesPerStep();
+        int nFeat = d.featureSpec().featureCount();
+        int state = d.stateSize();
+        int classes = d.classCount();
+        int calls = 0;
+        float[] probs = new float[classes];
+        while (true) {
+            List<StreamState> ready = new ArrayList<>();
+            int steps = maxStepsPerCall;
+            for (StreamState s : streams) {
+                int available = s.queuedFrames() / stack;
+                if (available > 0 && ready.size() < maxBatch) {
+                    ready.add(s);
+                    steps = Math.min(steps, available);
+                }
+            }
+            if (ready.isEmpty()) {
+                return calls;
+            }
+            int batch = ready.size();
+            int frames = steps * stack;
+            float[] x = new float[batch * frames * nFeat];
+            float[] h = new float[batch * state];
+            float[] c = new float[batch * state];
+            int layers = d.lstmLayers();
+            int hidden = d.lstmHidden();
+            for (int b = 0; b < batch; b++) {
+                StreamState s = ready.get(b);
+                s.copyFrames(frames, x, b * frames * nFeat);
+                for (int l = 0; l < layers; l++) {   // ONNX layout [layer][batch][hidden]
+                    System.arraycopy(s.h(), l * hidden, h, (l * batch + b) * hidden, hidden);
+                    System.arraycopy(s.c(), l * hidden, c, (l * batch + b) * hidden, hidden);
+                }
+            }
+            EmotionModel.Output out = model.run(x, batch, frames, h, c);
+            calls++;
+            for (int b = 0; b < batch; b++) {
+                StreamState s = ready.get(b);
+                for (int l = 0; l < layers; l++) {
+                    System.arraycopy(out.h(), (l * batch + b) * hidden, s.h(), l * hidden, hidden);
+                    System.arraycopy(out.c(), (l * batch + b) * hidden, s.c(), l * hidden, hidden);
+                }
+                long first = s.stepsDone();
+                s.consume(frames, steps);
+                for (int t = 0; t < steps; t++) {
+                    System.arraycopy(out.probabilities(), (b * steps + t) * classes, probs, 0, classes);
+                    listener.onStep(s, first + t, probs);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,247 @@
+package dev.emostream.model;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import dev.emostream.features.FeatureSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The exported streaming CRNN in an ONNX Runtime session. Stateless between calls: the caller
+ * passes each stream's LSTM state in and gets the new state back, so one session serves every
+ * stream and one call can step many streams at once. Thread-safe (ORT sessions are).
+ */
+public final class EmotionModel implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(EmotionModel.class.getName());
+    /** Where the jar carries the shipped model (see the pom's resources). */
+    static final String BUNDLED_DIR = "/models/";
+    static final String DESCRIPTOR_NAME = "emotion-crnn.json";
+
+    private final ModelDescriptor descriptor;
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final String provider;
+    private final String inFeatures;
+    private final String inH;
+    private final String inC;
+    private final String outProbs;
+    private final String outH;
+    private final String outC;
+
+    private EmotionModel(ModelDescriptor descriptor, OrtEnvironment env, OrtSession session, String provider) {
+        this.descriptor = descriptor;
+        this.env = env;
+        this.session = session;
+        this.provider = provider;
+        this.inFeatures = descriptor.inputs().get("features");
+        this.inH = descriptor.inputs().get("h0");
+        this.inC = descriptor.inputs().get("c0");
+        this.outProbs = descriptor.outputs().get("probabilities");
+        this.outH = descriptor.outputs().get("hn");
+        this.outC = descriptor.outputs().get("cn");
+    }
+
+    /**
+     * Loads a model from its descriptor JSON (the .onnx file sits beside it); features are then
+     * to be computed with the descriptor's own spec, which the extractor has already validated.
+     */
+    public static EmotionModel load(Path descriptorFile, ExecutionProvider choice, int intraOpThreads) {
+        return load(descriptorFile, ModelDescriptor.read(descriptorFile).featureSpec(), choice, intraOpThreads);
+    }
+
+    /**
+     * Loads a model from its descriptor JSON (the .onnx file sits beside it).
+     *
+     * @param extractorSpec the feature spec this process computes; a model trained on other
+     *                      features is refused
+     */
+    public static EmotionModel load(Path descriptorFile, FeatureSpec extractorSpec, ExecutionProvider choice,
+                                    int intraOpThreads) {
+        ModelDescriptor descriptor = ModelDescriptor.read(descriptorFile);
+        if (!descriptor.featureSpec().equals(extractorSpec)) {
+            throw new ModelException("model " + descriptorFile + " was trained on features this extractor is not "
+                    + "configured for: model spec " + descriptor.featureSpec().toJson().replaceAll("\\s+", " ")
+                    + " vs extractor spec " + extractorSpec.toJson().replaceAll("\\s+", " "));
+        }
+        Path onnx = descriptorFile.toAbsolutePath().resolveSibling(descriptor.onnxFile());
+        if (!Files.isRegularFile(onnx)) {
+            throw new ModelException("model file " + onnx + " named by " + descriptorFile + " does not exist");
+        }
+        try {
+            return create(descriptor, Files.readAllBytes(onnx), onnx.toString(), choice, intraOpThreads);
+        } catch (IOException e) {
+            throw new ModelException("cannot read " + onnx + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The model shipped inside the jar (a copy of models/emotion-crnn.json and its .onnx). */
+    public static EmotionModel loadBundled(ExecutionProvider choice, int intraOpThreads) {
+        byte[] json = resource(BUNDLED_DIR + DESCRIPTOR_NAME);
+        ModelDescriptor descriptor = ModelDescriptor.parse(new String(json, StandardCharsets.UTF_8), "bundled model");
+        byte[] onnx = resource(BUNDLED_DIR + descriptor.onnxFile());
+        return create(descriptor, onnx, "bundled " + descriptor.onnxFile(), choice, intraOpThreads);
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = EmotionModel.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new ModelException(name + " is missing from the classpath");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new ModelException("cannot read " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static EmotionModel create(ModelDescriptor descriptor, byte[] onnxBytes, String origin,
+                                       ExecutionProvider choice, int intraOpThreads) {
+        String onnx = origin;
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession session = null;
+        try {
+            OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+            options.setIntraOpNumThreads(intraOpThreads);
+            options.setInterOpNumThreads(1);
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            String provider = selectProvider(options, choice);
+            session = env.createSession(onnxBytes, options);
+            EmotionModel model = new EmotionModel(descriptor, env, session, provider);
+            model.checkGraph(onnx);
+            return model;
+        } catch (OrtException e) {
+            closeQuietly(session);
+            throw new ModelException("ONNX Runtime cannot load " + onnx + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(session);
+            throw e;
+        }
+    }
+
+    /** Picks the execution provider and says which one and why, once, in the log. */
+    static String selectProvider(OrtSession.SessionOptions options, ExecutionProvider choice) {
+        if (choice == ExecutionProvider.CPU) {
+            LOG.log(System.Logger.Level.INFO, "inference on CPU (requested)");
+            return "cpu";
+        }
+        boolean built = OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA);
+        String why;
+        if (built) {
+            try {
+                options.addCUDA(0);
+                LOG.log(System.Logger.Level.INFO, "inference on CUDA device 0");
+                return "cuda";
+            } catch (OrtException | RuntimeException e) {
+                why = "CUDA provider failed to start: " + e.getMessage();
+            }
+        } else {
+            why = "this ONNX Runtime build has no CUDA provider (build with -Pgpu for onnxruntime_gpu)";
+        }
+        if (choice == ExecutionProvider.CUDA) {
+            throw new ModelException("CUDA inference requested but unavailable: " + why);
+        }
+        LOG.log(System.Logger.Level.INFO, "inference on CPU: " + why);
+        return "cpu";
+    }
+
+    private void checkGraph(String onnx) throws OrtException {
+        Map<String, NodeInfo> inputs = session.getInputInfo();
+        Map<String, NodeInfo> outputs = session.getOutputInfo();
+        for (String name : new String[] {inFeatures, inH, inC}) {
+            if (!inputs.containsKey(name)) {
+                throw new ModelException(onnx + " has no input '" + name + "' (inputs: " + inputs.keySet() + ")");
+            }
+        }
+        for (String name : new String[] {outProbs, outH, outC}) {
+            if (!outputs.containsKey(name)) {
+                throw new ModelException(onnx + " has no output '" + name + "' (outputs: " + outputs.keySet() + ")");
+            }
+        }
+        String embedded = session.getMetadata().getCustomMetadata().get(ModelDescriptor.METADATA_KEY);
+        if (embedded != null) {
+            ModelDescriptor inGraph = ModelDescriptor.parse(embedded, onnx + " metadata");
+            if (!inGraph.equals(descriptor)) {
+                throw new ModelException(onnx + " carries a different descriptor (version "
+                        + inGraph.modelVersion() + ") than its JSON (version " + descriptor.modelVersion() + ")");
+            }
+        }
+    }
+
+    public ModelDescriptor descriptor() {
+        return descriptor;
+    }
+
+    /** "cuda" or "cpu": what the session really runs on. */
+    public String provider() {
+        return provider;
+    }
+
+    /**
+     * Runs {@code batch} streams over {@code frames} feature frames each (a multiple of
+     * frames_per_step), from their LSTM states.
+     *
+     * @param features [batch][frames][features], flattened
+     * @param h        [layers][batch][hidden], flattened (ONNX layout)
+     * @param c        same layout as h
+     */
+    public Output run(float[] features, int batch, int frames, float[] h, float[] c) {
+        int nFeat = descriptor.featureSpec().featureCount();
+        int stack = descriptor.framesPerStep();
+        if (frames % stack != 0 || frames == 0) {
+            throw new IllegalArgumentException(frames + " frames is not a positive multiple of " + stack);
+        }
+        int stateLength = descriptor.stateSize() * batch;
+        if (features.length < (long) batch * frames * nFeat || h.length < stateLength || c.length < stateLength) {
+            throw new IllegalArgumentException("buffers too small for batch " + batch + " x " + frames + " frames");
+        }
+        long[] featureShape = {batch, frames, nFeat};
+        long[] stateShape = {descriptor.lstmLayers(), batch, descriptor.lstmHidden()};
+        try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(features, 0, batch * frames * nFeat), featureShape);
+             OnnxTensor h0 = OnnxTensor.createTensor(env, FloatBuffer.wrap(h, 0, stateLength), stateShape);
+             OnnxTensor c0 = OnnxTensor.createTensor(env, FloatBuffer.wrap(c, 0, stateLength), stateShape);
+             OrtSession.Result result = session.run(Map.of(inFeatures, x, inH, h0, inC, c0))) {
+            int steps = frames / stack;
+            return new Output(floats(result, outProbs), steps, floats(result, outH), floats(result, outC));
+        } catch (OrtException e) {
+            throw new ModelException("inference failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static float[] floats(OrtSession.Result result, String name) {
+        OnnxValue value = result.get(name).orElseThrow(() -> new ModelException("model returned no '" + name + "'"));
+        FloatBuffer buffer = ((OnnxTensor) value).getFloatBuffer();
+        float[] out = new float[buffer.remaining()];
+        buffer.get(out);
+        return out;
+    }
+
+    /**
+     * One call's results: probabilities [batch][steps][classes] and the new states, flattened.
+     */
+    public record Output(float[] probabilities, int steps, float[] h, float[] c) {
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(session);
+    }
+
+    private static void closeQuietly(OrtSession session) {
+        if (session != null) {
+            try {
+                session.close();
+            } catch (OrtException e) {
+                LOG.log(System.Logger.Level.WARNING, "closing the ONNX session failed", e);
+            }
+        }
+    }
+}
