@@ -4,10 +4,11 @@
     /usr/bin/python3 export.py --checkpoint OUT/model.pt --version 1.0.0 \
         [--models-dir ../] [--parity-dir ../../src/test/resources/model]
 
-Writes <models-dir>/emotion-crnn.onnx (opset 17; inputs features [batch, time, feat], h0, c0
-[1, batch, hidden]; outputs probs [batch, time/frames_per_step, classes], hn, cn) and
-<models-dir>/emotion-crnn.json (model version, label order, frames per step, step duration, LSTM
-size, tensor names and the feature spec). The same JSON is embedded in the ONNX file's metadata
+Writes <models-dir>/emotion-crnn.onnx (opset 17; inputs features [batch, time, feat] and the state
+tensors h0, c0 [1, batch, hidden] (+ norm_sum0 [batch, feat], norm_count0 [batch, 1] with stream
+normalisation); outputs probs [batch, time/frames_per_step, classes] and the new states hn, cn, ...)
+and <models-dir>/emotion-crnn.json (model version, label order, frames per step, step duration,
+tensor names and shapes, and the feature spec). The same JSON is embedded in the ONNX file's metadata
 (key "emostream.model"), so the .onnx alone says which features it needs.
 
 Parity vectors: features for two streams (203 frames: 50 steps and 3 frames left over), the
@@ -43,16 +44,22 @@ def main():
     model.eval()
     spec = ckpt["feature_spec"]
     stack, hidden = model.stack, model.hidden
+    state_names = model.state_names()
+    init = model.initial_state(1)
+    state_shapes = []
+    for t in init:
+        shape = list(t.shape)
+        shape[1 if t.dim() == 3 else 0] = -1  # h, c are [layers, batch, hidden]; the others [batch, ...]
+        state_shapes.append(shape)
     meta = {
         "model_version": args.version,
         "onnx_file": ONNX_NAME,
         "labels": LABELS,
         "frames_per_step": stack,
         "step_seconds": stack * spec["hop_length"] / spec["sample_rate"],
-        "lstm_layers": 1,
-        "lstm_hidden": hidden,
-        "inputs": {"features": "features", "h0": "h0", "c0": "c0"},
-        "outputs": {"probabilities": "probs", "hn": "hn", "cn": "cn"},
+        "features_input": "features",
+        "probabilities_output": "probs",
+        "state": [{"input": i, "output": o, "shape": shp} for (i, o), shp in zip(state_names, state_shapes)],
         "parameters": sum(p.numel() for p in model.parameters()),
         "feature_spec": spec,
     }
@@ -60,12 +67,15 @@ def main():
     onnx_path = models_dir / ONNX_NAME
     wrapper = ExportWrapper(model).eval()
     x = torch.zeros(1, stack * 3, model.n_features)
-    h0, c0 = model.initial_state(1)
-    torch.onnx.export(
-        wrapper, (x, h0, c0), str(onnx_path), opset_version=17,
-        input_names=["features", "h0", "c0"], output_names=["probs", "hn", "cn"],
-        dynamic_axes={"features": {0: "batch", 1: "time"}, "h0": {1: "batch"}, "c0": {1: "batch"},
-                      "probs": {0: "batch", 1: "steps"}, "hn": {1: "batch"}, "cn": {1: "batch"}})
+    inputs = ["features"] + [i for i, _ in state_names]
+    outputs = ["probs"] + [o for _, o in state_names]
+    dynamic = {"features": {0: "batch", 1: "time"}, "probs": {0: "batch", 1: "steps"}}
+    for (i, o), shp in zip(state_names, state_shapes):
+        axis = shp.index(-1)
+        dynamic[i] = {axis: "batch"}
+        dynamic[o] = {axis: "batch"}
+    torch.onnx.export(wrapper, (x, *init), str(onnx_path), opset_version=17,
+                      input_names=inputs, output_names=outputs, dynamic_axes=dynamic)
     graph = onnx.load(str(onnx_path))
     entry = graph.metadata_props.add()
     entry.key, entry.value = "emostream.model", json.dumps(meta, sort_keys=True)
@@ -82,18 +92,19 @@ def main():
     feats = (mean + std * rng.standard_normal((2, frames, model.n_features))).astype(np.float32)
     usable = frames // stack * stack
     with torch.no_grad():
-        h0, c0 = model.initial_state(2)
-        probs, hn, cn = wrapper(torch.from_numpy(feats[:, :usable]), h0, c0)
+        probs, *state = wrapper(torch.from_numpy(feats[:, :usable]), *model.initial_state(2))
     parity = Path(args.parity_dir)
     parity.mkdir(parents=True, exist_ok=True)
     feats.astype("<f4").tofile(parity / "features.f32")
     probs.numpy().astype("<f4").tofile(parity / "probs.f32")
-    hn.numpy().astype("<f4").tofile(parity / "hn.f32")
-    cn.numpy().astype("<f4").tofile(parity / "cn.f32")
+    state_files = {}
+    for (_, name), tensor in zip(state_names, state):
+        tensor.numpy().astype("<f4").tofile(parity / f"{name}.f32")
+        state_files[name] = f"{name}.f32"
     (parity / "parity.json").write_text(json.dumps({
         "model_version": args.version, "streams": 2, "frames": frames, "features": model.n_features,
-        "steps": usable // stack, "classes": len(LABELS), "hidden": hidden,
-        "files": {"features": "features.f32", "probs": "probs.f32", "hn": "hn.f32", "cn": "cn.f32"},
+        "steps": usable // stack, "classes": len(LABELS),
+        "files": {"features": "features.f32", "probs": "probs.f32"}, "state_files": state_files,
         "torch": torch.__version__}, indent=2) + "\n")
     print(f"wrote parity vectors to {parity}")
 

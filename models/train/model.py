@@ -2,9 +2,13 @@
 along frequency within each step, a unidirectional LSTM whose (h, c) are explicit inputs and
 outputs, and a classifier at every step.
 
-Nothing looks ahead in time, so running the network over a stream in chunks (carrying h, c and
-the frames that do not yet fill a step) gives exactly the full-sequence output. Global feature
-normalisation (mean/std per mel band over the training data) is part of the graph.
+Nothing looks ahead in time, so running the network over a stream in chunks (carrying the state
+tensors and the frames that do not yet fill a step) gives exactly the full-sequence output. Global
+feature normalisation (mean/std per mel band over the training data) is part of the graph.
+
+With stream_norm, the network also sees each frame minus the running mean of the stream's frames
+so far (shrunk toward the global mean by a prior of `norm_prior` frames): a streaming-safe
+speaker/channel normalisation. Its running sum and frame count are two more state tensors.
 """
 import torch
 from torch import nn
@@ -14,44 +18,65 @@ LABELS = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "sur
 
 class StreamingCRNN(nn.Module):
     def __init__(self, n_features=64, n_classes=len(LABELS), stack=4, channels=(32, 32), embed=256,
-                 hidden=192, dropout=0.2):
+                 hidden=192, dropout=0.2, stream_norm=False, norm_prior=300.0):
         super().__init__()
         self.config = dict(n_features=n_features, n_classes=n_classes, stack=stack, channels=list(channels),
-                           embed=embed, hidden=hidden, dropout=dropout)
+                           embed=embed, hidden=hidden, dropout=dropout, stream_norm=stream_norm,
+                           norm_prior=norm_prior)
         self.n_features = n_features
         self.stack = stack
         self.hidden = hidden
+        self.stream_norm = stream_norm
+        self.norm_prior = norm_prior
         self.register_buffer("mean", torch.zeros(n_features))
         self.register_buffer("std", torch.ones(n_features))
         c1, c2 = channels
+        views = 2 if stream_norm else 1
         # Convolutions along frequency only, over the `stack` frames of one step taken as input
         # channels: a step sees 40 ms of context and nothing of its neighbours, so there is no
         # convolution state to carry across chunks, and the conv runs once per step, not per frame.
         self.freq_conv = nn.Sequential(
-            nn.Conv1d(stack, c1, 5, padding=2), nn.BatchNorm1d(c1), nn.ReLU(), nn.MaxPool1d(2),
+            nn.Conv1d(stack * views, c1, 5, padding=2), nn.BatchNorm1d(c1), nn.ReLU(), nn.MaxPool1d(2),
             nn.Conv1d(c1, c2, 5, padding=2), nn.BatchNorm1d(c2), nn.ReLU(), nn.MaxPool1d(2),
         )
         self.embed = nn.Sequential(nn.Dropout(dropout), nn.Linear(c2 * (n_features // 4), embed), nn.ReLU())
         self.lstm = nn.LSTM(embed, hidden, batch_first=True)
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden, n_classes))
 
-    def steps(self, frames):
-        return frames // self.stack
+    def state_names(self):
+        """(input, output) names of the state tensors, in forward's order."""
+        names = [("h0", "hn"), ("c0", "cn")]
+        if self.stream_norm:
+            names += [("norm_sum0", "norm_sum"), ("norm_count0", "norm_count")]
+        return names
 
-    def forward(self, features, h0, c0):
-        """features [B, T, F] with T a multiple of stack; h0, c0 [1, B, hidden].
-        Returns logits [B, T/stack, classes], hn, cn."""
+    def initial_state(self, batch):
+        h = torch.zeros(1, batch, self.hidden)
+        state = [h, h.clone()]
+        if self.stream_norm:
+            state += [torch.zeros(batch, self.n_features), torch.zeros(batch, 1)]
+        return tuple(state)
+
+    def forward(self, features, *state):
+        """features [B, T, F] with T a multiple of stack; state as initial_state() gives it.
+        Returns logits [B, T/stack, classes] and the new state tensors."""
         b, t, f = features.shape
         s = t // self.stack
         x = (features - self.mean) / self.std
-        x = self.freq_conv(x.reshape(b * s, self.stack, f))   # [B*S, C, F/4]
+        new_norm = ()
+        if self.stream_norm:
+            norm_sum, norm_count = state[2], state[3]
+            csum = norm_sum[:, None, :] + torch.cumsum(features, dim=1)                 # [B, T, F]
+            count = norm_count[:, None, :] + torch.arange(1, t + 1, dtype=features.dtype)[None, :, None]
+            running = (csum + self.norm_prior * self.mean) / (count + self.norm_prior)
+            local = (features - running) / self.std
+            x = torch.stack([x, local], dim=2).reshape(b, t * 2, f)                     # frame-major views
+            new_norm = (csum[:, -1, :], count[:, -1, :])
+        views = 2 if self.stream_norm else 1
+        x = self.freq_conv(x.reshape(b * s, self.stack * views, f))   # [B*S, C, F/4]
         x = self.embed(x.reshape(b, s, -1))
-        y, (hn, cn) = self.lstm(x, (h0, c0))
-        return self.head(y), hn, cn
-
-    def initial_state(self, batch):
-        z = torch.zeros(1, batch, self.hidden)
-        return z, z.clone()
+        y, (hn, cn) = self.lstm(x, (state[0], state[1]))
+        return (self.head(y), hn, cn) + new_norm
 
 
 class ExportWrapper(nn.Module):
@@ -61,6 +86,6 @@ class ExportWrapper(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, features, h0, c0):
-        logits, hn, cn = self.model(features, h0, c0)
-        return torch.softmax(logits, dim=-1), hn, cn
+    def forward(self, features, *state):
+        logits, *new_state = self.model(features, *state)
+        return (torch.softmax(logits, dim=-1), *new_state)

@@ -139,8 +139,7 @@ def evaluate(model, clips, stack, masks, restrict_to_corpus_labels):
             if steps == 0:
                 continue
             x = torch.from_numpy(c.features[: steps * stack][None])
-            h, cc = model.initial_state(1)
-            logits, _, _ = model(x, h, cc)
+            logits = model(x, *model.initial_state(1))[0]
             p = torch.softmax(logits[0], -1).numpy()
             if restrict_to_corpus_labels:
                 p = p * masks[c.corpus]
@@ -185,6 +184,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--smoothing", type=float, default=0.1)
+    ap.add_argument("--stream-norm", action="store_true", help="running per-stream mean normalisation")
     args = ap.parse_args()
 
     seed_everything(args.seed)
@@ -197,7 +197,7 @@ def main():
     train, test = data.split(clips, data.parse_holdout(args.holdout))
     print(f"{len(train)} training clips, {len(test)} held-out clips ({time.time() - t0:.0f} s to load)", flush=True)
 
-    model = StreamingCRNN(n_features=train[0].features.shape[1])
+    model = StreamingCRNN(n_features=train[0].features.shape[1], stream_norm=args.stream_norm)
     mean, std = feature_stats(train)
     model.mean.copy_(torch.from_numpy(mean))
     model.std.copy_(torch.from_numpy(std))
@@ -223,8 +223,7 @@ def main():
         total, seen, start = 0.0, 0, time.time()
         for bi, idx in enumerate(batches):
             x, y, lengths, lmask = make_batch(train, idx, rng, augment, model.stack, masks, True)
-            h, c = model.initial_state(len(idx))
-            logits, _, _ = model(x, h, c)
+            logits = model(x, *model.initial_state(len(idx)))[0]
             loss = step_loss(logits, y, lengths, lmask, args.smoothing)
             opt.zero_grad()
             loss.backward()

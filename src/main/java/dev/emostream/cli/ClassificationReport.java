@@ -1,6 +1,11 @@
 package dev.emostream.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 
@@ -93,6 +98,38 @@ final class ClassificationReport {
             }
         }
         return n == 0 ? 0 : sum / n;
+    }
+
+    /** The figures as JSON, for plots and the model card. */
+    String toJson() {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("clips", clips);
+        json.put("accuracy", accuracy());
+        json.put("macro_f1", macroF1());
+        Map<String, Double> at = new LinkedHashMap<>();
+        for (int i = 0; i < CHECKPOINTS.length; i++) {
+            at.put(Double.toString(CHECKPOINTS[i]), accuracyAt(i));
+        }
+        json.put("accuracy_after_seconds", at);
+        List<Map<String, Object>> perClass = new ArrayList<>();
+        for (int k = 0; k < labels.size(); k++) {
+            if (present(k)) {
+                Map<String, Object> c = new LinkedHashMap<>();
+                c.put("label", labels.get(k));
+                c.put("precision", precision(k));
+                c.put("recall", recall(k));
+                c.put("f1", f1(k));
+                perClass.add(c);
+            }
+        }
+        json.put("per_class", perClass);
+        json.put("labels", labels);
+        json.put("confusion", confusion);
+        try {
+            return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     void print(PrintWriter out) {

@@ -7,6 +7,8 @@ import dev.emostream.model.EmotionModel;
 import dev.emostream.model.ModelDescriptor;
 import dev.emostream.model.StreamClassifier;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -53,6 +55,9 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--threads", paramLabel = "N", description = "Clips processed in parallel (default: cores).")
     Integer threads;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON (for plots).")
+    Path json;
 
     @Mixin
     ModelOptions modelOptions;
@@ -143,6 +148,9 @@ final class EvalCommand implements Callable<Integer> {
                 err.printf("%d clip(s) failed and are not counted:%n", failures.size());
                 failures.forEach(f -> err.println("  " + f.file() + ": " + f.error()));
                 err.flush();
+            }
+            if (json != null) {
+                Files.writeString(json, report.toJson() + "\n", StandardCharsets.UTF_8);
             }
             report.print(out);
             out.flush();

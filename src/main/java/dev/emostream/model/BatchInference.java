@@ -34,7 +34,7 @@ public final class BatchInference {
         ModelDescriptor d = model.descriptor();
         int stack = d.framesPerStep();
         int nFeat = d.featureSpec().featureCount();
-        int state = d.stateSize();
+        List<ModelDescriptor.StateTensor> tensors = d.state();
         int classes = d.classCount();
         int calls = 0;
         float[] probs = new float[classes];
@@ -54,25 +54,23 @@ public final class BatchInference {
             int batch = ready.size();
             int frames = steps * stack;
             float[] x = new float[batch * frames * nFeat];
-            float[] h = new float[batch * state];
-            float[] c = new float[batch * state];
-            int layers = d.lstmLayers();
-            int hidden = d.lstmHidden();
+            float[][] state = new float[tensors.size()][];
+            for (int i = 0; i < tensors.size(); i++) {
+                state[i] = new float[tensors.get(i).size() * batch];
+            }
             for (int b = 0; b < batch; b++) {
                 StreamState s = ready.get(b);
                 s.copyFrames(frames, x, b * frames * nFeat);
-                for (int l = 0; l < layers; l++) {   // ONNX layout [layer][batch][hidden]
-                    System.arraycopy(s.h(), l * hidden, h, (l * batch + b) * hidden, hidden);
-                    System.arraycopy(s.c(), l * hidden, c, (l * batch + b) * hidden, hidden);
+                for (int i = 0; i < tensors.size(); i++) {
+                    gather(tensors.get(i), s.tensor(i), state[i], b, batch);
                 }
             }
-            EmotionModel.Output out = model.run(x, batch, frames, h, c);
+            EmotionModel.Output out = model.run(x, batch, frames, state);
             calls++;
             for (int b = 0; b < batch; b++) {
                 StreamState s = ready.get(b);
-                for (int l = 0; l < layers; l++) {
-                    System.arraycopy(out.h(), (l * batch + b) * hidden, s.h(), l * hidden, hidden);
-                    System.arraycopy(out.c(), (l * batch + b) * hidden, s.c(), l * hidden, hidden);
+                for (int i = 0; i < tensors.size(); i++) {
+                    scatter(tensors.get(i), out.state()[i], s.tensor(i), b, batch);
                 }
                 long first = s.stepsDone();
                 s.consume(frames, steps);
@@ -81,6 +79,21 @@ public final class BatchInference {
                     listener.onStep(s, first + t, probs);
                 }
             }
+        }
+    }
+
+    /** Puts stream {@code b}'s tensor into a batched tensor whose batch axis may be inside (h is [layer][batch][hidden]). */
+    static void gather(ModelDescriptor.StateTensor t, float[] stream, float[] batched, int b, int batch) {
+        int inner = t.inner();
+        for (int o = 0, outer = t.outer(); o < outer; o++) {
+            System.arraycopy(stream, o * inner, batched, (o * batch + b) * inner, inner);
+        }
+    }
+
+    static void scatter(ModelDescriptor.StateTensor t, float[] batched, float[] stream, int b, int batch) {
+        int inner = t.inner();
+        for (int o = 0, outer = t.outer(); o < outer; o++) {
+            System.arraycopy(batched, (o * batch + b) * inner, stream, o * inner, inner);
         }
     }
 }

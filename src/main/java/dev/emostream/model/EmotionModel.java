@@ -14,6 +14,9 @@ import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -31,24 +34,12 @@ public final class EmotionModel implements AutoCloseable {
     private final OrtEnvironment env;
     private final OrtSession session;
     private final String provider;
-    private final String inFeatures;
-    private final String inH;
-    private final String inC;
-    private final String outProbs;
-    private final String outH;
-    private final String outC;
 
     private EmotionModel(ModelDescriptor descriptor, OrtEnvironment env, OrtSession session, String provider) {
         this.descriptor = descriptor;
         this.env = env;
         this.session = session;
         this.provider = provider;
-        this.inFeatures = descriptor.inputs().get("features");
-        this.inH = descriptor.inputs().get("h0");
-        this.inC = descriptor.inputs().get("c0");
-        this.outProbs = descriptor.outputs().get("probabilities");
-        this.outH = descriptor.outputs().get("hn");
-        this.outC = descriptor.outputs().get("cn");
     }
 
     /**
@@ -156,12 +147,18 @@ public final class EmotionModel implements AutoCloseable {
     private void checkGraph(String onnx) throws OrtException {
         Map<String, NodeInfo> inputs = session.getInputInfo();
         Map<String, NodeInfo> outputs = session.getOutputInfo();
-        for (String name : new String[] {inFeatures, inH, inC}) {
+        List<String> wantedInputs = new ArrayList<>(List.of(descriptor.featuresInput()));
+        List<String> wantedOutputs = new ArrayList<>(List.of(descriptor.probabilitiesOutput()));
+        for (ModelDescriptor.StateTensor t : descriptor.state()) {
+            wantedInputs.add(t.input());
+            wantedOutputs.add(t.output());
+        }
+        for (String name : wantedInputs) {
             if (!inputs.containsKey(name)) {
                 throw new ModelException(onnx + " has no input '" + name + "' (inputs: " + inputs.keySet() + ")");
             }
         }
-        for (String name : new String[] {outProbs, outH, outC}) {
+        for (String name : wantedOutputs) {
             if (!outputs.containsKey(name)) {
                 throw new ModelException(onnx + " has no output '" + name + "' (outputs: " + outputs.keySet() + ")");
             }
@@ -187,32 +184,49 @@ public final class EmotionModel implements AutoCloseable {
 
     /**
      * Runs {@code batch} streams over {@code frames} feature frames each (a multiple of
-     * frames_per_step), from their LSTM states.
+     * frames_per_step), from their state tensors.
      *
      * @param features [batch][frames][features], flattened
-     * @param h        [layers][batch][hidden], flattened (ONNX layout)
-     * @param c        same layout as h
+     * @param state    one array per {@link ModelDescriptor#state()} tensor, in ONNX layout for this batch
      */
-    public Output run(float[] features, int batch, int frames, float[] h, float[] c) {
+    public Output run(float[] features, int batch, int frames, float[][] state) {
         int nFeat = descriptor.featureSpec().featureCount();
         int stack = descriptor.framesPerStep();
         if (frames % stack != 0 || frames == 0) {
             throw new IllegalArgumentException(frames + " frames is not a positive multiple of " + stack);
         }
-        int stateLength = descriptor.stateSize() * batch;
-        if (features.length < (long) batch * frames * nFeat || h.length < stateLength || c.length < stateLength) {
-            throw new IllegalArgumentException("buffers too small for batch " + batch + " x " + frames + " frames");
+        List<ModelDescriptor.StateTensor> tensors = descriptor.state();
+        if (features.length < (long) batch * frames * nFeat || state.length != tensors.size()) {
+            throw new IllegalArgumentException("inputs do not fit batch " + batch + " x " + frames + " frames");
         }
-        long[] featureShape = {batch, frames, nFeat};
-        long[] stateShape = {descriptor.lstmLayers(), batch, descriptor.lstmHidden()};
-        try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(features, 0, batch * frames * nFeat), featureShape);
-             OnnxTensor h0 = OnnxTensor.createTensor(env, FloatBuffer.wrap(h, 0, stateLength), stateShape);
-             OnnxTensor c0 = OnnxTensor.createTensor(env, FloatBuffer.wrap(c, 0, stateLength), stateShape);
-             OrtSession.Result result = session.run(Map.of(inFeatures, x, inH, h0, inC, c0))) {
-            int steps = frames / stack;
-            return new Output(floats(result, outProbs), steps, floats(result, outH), floats(result, outC));
+        List<OnnxTensor> created = new ArrayList<>();
+        try {
+            Map<String, OnnxTensor> inputs = new HashMap<>();
+            OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(features, 0, batch * frames * nFeat),
+                    new long[] {batch, frames, nFeat});
+            created.add(x);
+            inputs.put(descriptor.featuresInput(), x);
+            for (int i = 0; i < tensors.size(); i++) {
+                ModelDescriptor.StateTensor t = tensors.get(i);
+                if (state[i].length != t.size() * batch) {
+                    throw new IllegalArgumentException("state " + t.input() + " holds " + state[i].length
+                            + " values, expected " + t.size() * batch);
+                }
+                OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(state[i]), t.shapeFor(batch));
+                created.add(tensor);
+                inputs.put(t.input(), tensor);
+            }
+            try (OrtSession.Result result = session.run(inputs)) {
+                float[][] newState = new float[tensors.size()][];
+                for (int i = 0; i < tensors.size(); i++) {
+                    newState[i] = floats(result, tensors.get(i).output());
+                }
+                return new Output(floats(result, descriptor.probabilitiesOutput()), frames / stack, newState);
+            }
         } catch (OrtException e) {
             throw new ModelException("inference failed: " + e.getMessage(), e);
+        } finally {
+            created.forEach(OnnxTensor::close);
         }
     }
 
@@ -225,9 +239,10 @@ public final class EmotionModel implements AutoCloseable {
     }
 
     /**
-     * One call's results: probabilities [batch][steps][classes] and the new states, flattened.
+     * One call's results: probabilities [batch][steps][classes] and the new state tensors, in ONNX
+     * layout.
      */
-    public record Output(float[] probabilities, int steps, float[] h, float[] c) {
+    public record Output(float[] probabilities, int steps, float[][] state) {
     }
 
     @Override

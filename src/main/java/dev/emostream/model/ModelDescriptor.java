@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * What the service must know about a model to run it: its version, label order, how many feature
@@ -25,11 +24,65 @@ public record ModelDescriptor(
         @JsonProperty(value = "labels", required = true) List<String> labels,
         @JsonProperty(value = "frames_per_step", required = true) int framesPerStep,
         @JsonProperty(value = "step_seconds", required = true) double stepSeconds,
-        @JsonProperty(value = "lstm_layers", required = true) int lstmLayers,
-        @JsonProperty(value = "lstm_hidden", required = true) int lstmHidden,
-        @JsonProperty(value = "inputs", required = true) Map<String, String> inputs,
-        @JsonProperty(value = "outputs", required = true) Map<String, String> outputs,
+        @JsonProperty(value = "features_input", required = true) String featuresInput,
+        @JsonProperty(value = "probabilities_output", required = true) String probabilitiesOutput,
+        @JsonProperty(value = "state", required = true) List<StateTensor> state,
         @JsonProperty(value = "feature_spec", required = true) FeatureSpec featureSpec) {
+
+    /**
+     * One recurrent state tensor a stream carries from call to call (the LSTM's h and c, the
+     * running normalisation statistics): fed as {@code input}, returned as {@code output}.
+     * {@code shape} has -1 at the batch axis.
+     */
+    public record StateTensor(
+            @JsonProperty(value = "input", required = true) String input,
+            @JsonProperty(value = "output", required = true) String output,
+            @JsonProperty(value = "shape", required = true) List<Integer> shape) {
+
+        public StateTensor {
+            shape = List.copyOf(shape);
+            long batchAxes = shape.stream().filter(d -> d == -1).count();
+            if (batchAxes != 1 || shape.stream().anyMatch(d -> d == 0 || d < -1)) {
+                throw new ModelException("state tensor " + input + ": shape " + shape
+                        + " must have positive sizes and exactly one batch axis (-1)");
+            }
+        }
+
+        int batchAxis() {
+            return shape.indexOf(-1);
+        }
+
+        /** Elements before the batch axis (ONNX layout is row-major). */
+        int outer() {
+            int n = 1;
+            for (int i = 0; i < batchAxis(); i++) {
+                n *= shape.get(i);
+            }
+            return n;
+        }
+
+        /** Elements after the batch axis. */
+        int inner() {
+            int n = 1;
+            for (int i = batchAxis() + 1; i < shape.size(); i++) {
+                n *= shape.get(i);
+            }
+            return n;
+        }
+
+        /** Elements one stream holds. */
+        public int size() {
+            return outer() * inner();
+        }
+
+        long[] shapeFor(int batch) {
+            long[] dims = new long[shape.size()];
+            for (int i = 0; i < dims.length; i++) {
+                dims[i] = shape.get(i) == -1 ? batch : shape.get(i);
+            }
+            return dims;
+        }
+    }
 
     /** ONNX metadata key holding this descriptor as JSON. */
     public static final String METADATA_KEY = "emostream.model";
@@ -46,21 +99,8 @@ public record ModelDescriptor(
         if (framesPerStep < 1 || framesPerStep > 1000) {
             problems.add("frames_per_step " + framesPerStep + " outside [1, 1000]");
         }
-        if (lstmLayers < 1 || lstmLayers > 8) {
-            problems.add("lstm_layers " + lstmLayers + " outside [1, 8]");
-        }
-        if (lstmHidden < 1 || lstmHidden > 4096) {
-            problems.add("lstm_hidden " + lstmHidden + " outside [1, 4096]");
-        }
-        for (String key : List.of("features", "h0", "c0")) {
-            if (inputs == null || !inputs.containsKey(key)) {
-                problems.add("inputs lacks '" + key + "'");
-            }
-        }
-        for (String key : List.of("probabilities", "hn", "cn")) {
-            if (outputs == null || !outputs.containsKey(key)) {
-                problems.add("outputs lacks '" + key + "'");
-            }
+        if (state == null || state.isEmpty()) {
+            problems.add("no state tensors (a streaming model carries at least the LSTM's h and c)");
         }
         if (featureSpec != null) {
             double expected = framesPerStep * featureSpec.frameStepSeconds();
@@ -72,17 +112,11 @@ public record ModelDescriptor(
             throw new ModelException("unusable model descriptor: " + String.join("; ", problems));
         }
         labels = List.copyOf(labels);
-        inputs = Map.copyOf(inputs);
-        outputs = Map.copyOf(outputs);
+        state = List.copyOf(state);
     }
 
     public int classCount() {
         return labels.size();
-    }
-
-    /** Size of one stream's LSTM state vector (h or c): layers x hidden. */
-    public int stateSize() {
-        return lstmLayers * lstmHidden;
     }
 
     public static ModelDescriptor read(Path file) {

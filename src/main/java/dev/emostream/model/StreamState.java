@@ -1,12 +1,14 @@
 package dev.emostream.model;
 
 import dev.emostream.features.FrameSink;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
- * One stream's model state: the LSTM's (h, c), the feature frames waiting to fill a step, and how
- * many steps have run. A small value that serialises to bytes for a state store. It is also the
+ * One stream's model state: its state tensors (the LSTM's h and c, and whatever else the model
+ * carries), the feature frames waiting to fill a step, and how many steps have run. A small value that serialises to bytes for a state store. It is also the
  * {@link FrameSink} the stream's feature extractor writes into.
  *
  * <p>Queued frames are bounded (configurable): a stream that is fed faster than it is stepped is
@@ -17,24 +19,29 @@ public final class StreamState implements FrameSink {
 
     private final int featureCount;
     private final int maxQueuedFrames;
-    private final float[] h;
-    private final float[] c;
+    private final float[][] tensors;
     private float[] queue;          // queued frames, row-major
     private int queuedFrames;
     private long stepsDone;
 
     public StreamState(ModelDescriptor descriptor, int maxQueuedFrames) {
-        this(descriptor.featureSpec().featureCount(), descriptor.stateSize(), maxQueuedFrames);
+        this(descriptor.featureSpec().featureCount(), sizes(descriptor), maxQueuedFrames);
     }
 
-    StreamState(int featureCount, int stateSize, int maxQueuedFrames) {
+    private static int[] sizes(ModelDescriptor descriptor) {
+        return descriptor.state().stream().mapToInt(ModelDescriptor.StateTensor::size).toArray();
+    }
+
+    StreamState(int featureCount, int[] stateSizes, int maxQueuedFrames) {
         if (maxQueuedFrames < 1) {
             throw new IllegalArgumentException("maxQueuedFrames must be positive, got " + maxQueuedFrames);
         }
         this.featureCount = featureCount;
         this.maxQueuedFrames = maxQueuedFrames;
-        this.h = new float[stateSize];
-        this.c = new float[stateSize];
+        this.tensors = new float[stateSizes.length][];
+        for (int i = 0; i < stateSizes.length; i++) {
+            tensors[i] = new float[stateSizes[i]];
+        }
         this.queue = new float[Math.min(maxQueuedFrames, 64) * featureCount];
     }
 
@@ -60,12 +67,9 @@ public final class StreamState implements FrameSink {
         return stepsDone;
     }
 
-    float[] h() {
-        return h;
-    }
-
-    float[] c() {
-        return c;
+    /** State tensor {@code i} of this stream (no batch axis), as in the model descriptor's order. */
+    float[] tensor(int i) {
+        return tensors[i];
     }
 
     /** Copies the first {@code frames} queued frames into {@code dst} at {@code offset}. */
@@ -82,31 +86,53 @@ public final class StreamState implements FrameSink {
     }
 
     public byte[] toBytes() {
-        ByteBuffer buf = ByteBuffer.allocate(4 * 4 + 8 + 4 * (h.length + c.length + queuedFrames * featureCount));
-        buf.putInt(FORMAT).putInt(featureCount).putInt(h.length).putInt(queuedFrames).putLong(stepsDone);
-        buf.asFloatBuffer().put(h).put(c).put(queue, 0, queuedFrames * featureCount);
+        int floats = queuedFrames * featureCount;
+        for (float[] t : tensors) {
+            floats += t.length;
+        }
+        ByteBuffer buf = ByteBuffer.allocate(4 * 4 + 8 + 4 * tensors.length + 4 * floats);
+        buf.putInt(FORMAT).putInt(featureCount).putInt(tensors.length).putInt(queuedFrames).putLong(stepsDone);
+        for (float[] t : tensors) {
+            buf.putInt(t.length);
+        }
+        FloatBuffer out = buf.asFloatBuffer();
+        for (float[] t : tensors) {
+            out.put(t);
+        }
+        out.put(queue, 0, queuedFrames * featureCount);
         return buf.array();
     }
 
     /** Restores a state written by {@link #toBytes()} for the same model. */
     public static StreamState fromBytes(byte[] bytes, ModelDescriptor descriptor, int maxQueuedFrames) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        int format = buf.getInt();
-        int featureCount = buf.getInt();
-        int stateSize = buf.getInt();
-        int queued = buf.getInt();
-        if (format != FORMAT || featureCount != descriptor.featureSpec().featureCount()
-                || stateSize != descriptor.stateSize() || queued < 0 || queued > maxQueuedFrames) {
-            throw new ModelException("stream state (format " + format + ", " + featureCount + " features, state "
-                    + stateSize + ", " + queued + " frames) does not fit model " + descriptor.modelVersion());
-        }
         StreamState state = new StreamState(descriptor, maxQueuedFrames);
-        state.stepsDone = buf.getLong();
-        java.nio.FloatBuffer floats = buf.asFloatBuffer();
-        floats.get(state.h).get(state.c);
-        state.queue = new float[Math.max(state.queue.length, queued * featureCount)];
-        floats.get(state.queue, 0, queued * featureCount);
-        state.queuedFrames = queued;
-        return state;
+        try {
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            int format = buf.getInt();
+            int featureCount = buf.getInt();
+            int count = buf.getInt();
+            int queued = buf.getInt();
+            boolean fits = format == FORMAT && featureCount == state.featureCount && count == state.tensors.length
+                    && queued >= 0 && queued <= maxQueuedFrames;
+            long steps = buf.getLong();
+            for (int i = 0; fits && i < count; i++) {
+                fits = buf.getInt() == state.tensors[i].length;
+            }
+            if (!fits) {
+                throw new ModelException("stream state (format " + format + ", " + featureCount + " features, "
+                        + count + " tensors, " + queued + " frames) does not fit model " + descriptor.modelVersion());
+            }
+            state.stepsDone = steps;
+            FloatBuffer in = buf.asFloatBuffer();
+            for (float[] t : state.tensors) {
+                in.get(t);
+            }
+            state.queue = new float[Math.max(state.queue.length, queued * featureCount)];
+            in.get(state.queue, 0, queued * featureCount);
+            state.queuedFrames = queued;
+            return state;
+        } catch (BufferUnderflowException e) {
+            throw new ModelException("stream state of " + bytes.length + " bytes is truncated", e);
+        }
     }
 }

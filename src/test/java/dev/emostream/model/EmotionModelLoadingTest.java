@@ -82,7 +82,7 @@ class EmotionModelLoadingTest {
         ModelException missing = assertThrows(ModelException.class, () -> EmotionModel.load(json, ExecutionProvider.CPU, 1));
         assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
 
-        Path renamed = copyModel(shippedJson().replace("\"h0\": \"h0\"", "\"h0\": \"state_h\""));
+        Path renamed = copyModel(shippedJson().replace("\"input\": \"h0\"", "\"input\": \"state_h\""));
         ModelException names = assertThrows(ModelException.class, () -> EmotionModel.load(renamed, ExecutionProvider.CPU, 1));
         assertTrue(names.getMessage().contains("no input 'state_h'"), names.getMessage());
     }
