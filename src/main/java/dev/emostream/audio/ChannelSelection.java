@@ -92,11 +92,12 @@ public final class ChannelSelection {
         if (isDownmix()) {
             for (int f = 0; f < frames; f++) {
                 int base = off + f * channels;
-                float sum = 0f;
+                // In double: two f32 channels near Float.MAX_VALUE would sum to Infinity in float.
+                double sum = 0;
                 for (int c = 0; c < channels; c++) {
                     sum += interleaved[base + c];
                 }
-                dst[dstOff + f] = sum / channels;
+                dst[dstOff + f] = (float) (sum / channels);
             }
         } else {
             for (int f = 0; f < frames; f++) {

@@ -42,7 +42,8 @@ import java.util.stream.Collectors;
  * the front only when the buffer is full, so even where a sample sits in the buffer does not
  * depend on the chunking.) After
  * construction, calls allocate nothing: input passes through a fixed buffer of taps - 1 samples
- * of history plus {@value #BLOCK} samples of new input.
+ * of history plus {@value #BLOCK} samples of new input. {@link #snapshot} and {@link #restore} move
+ * a stream's state (that history and two counters) to another instance.
  *
  * <p>Not thread-safe: one instance per stream. NaN and infinite samples are not checked (the
  * decoders reject them) and would spread over the filter length.
@@ -188,6 +189,74 @@ public final class Resampler {
         Arrays.fill(buffer, 0f);
         bufferStart = -(half - 1);
         buffered = Math.max(half - 1, 0);
+    }
+
+    /**
+     * The stream's state: what a resampler of the same rates needs to continue exactly where this
+     * one is (bit for bit), for instance after the stream moved to another process through a state
+     * store. Small: at most {@code taps() - 1} samples (303 for 48 kHz) and two counters.
+     *
+     * @param inputRate     input rate of the resampler it was taken from
+     * @param outputRate    output rate of the resampler it was taken from
+     * @param inputConsumed input samples taken since the stream started
+     * @param outputWritten output samples written since the stream started
+     * @param history       the last input samples, the ones the next outputs still need; at the start
+     *                      of a stream, leading zeros stand for the silence before it. Not copied.
+     */
+    public record Snapshot(int inputRate, int outputRate, long inputConsumed, long outputWritten, float[] history) {
+        public Snapshot {
+            Objects.requireNonNull(history, "history");
+        }
+    }
+
+    /** The state of the stream so far; {@link #restore} on a resampler of the same rates resumes it. */
+    public Snapshot snapshot() {
+        int keepFrom = passThrough ? 0 : (int) (nextPosition - half + 1 - bufferStart);
+        return new Snapshot(inputRate, outputRate, inputConsumed, nextOutput,
+                Arrays.copyOfRange(buffer, keepFrom, buffered));
+    }
+
+    /**
+     * Continues the stream a {@link #snapshot} was taken of, replacing this one's state.
+     *
+     * @throws IllegalArgumentException if the snapshot comes from a resampler of other rates or is
+     *         inconsistent (its history does not match its counters); this resampler is then unchanged
+     */
+    public void restore(Snapshot snapshot) {
+        if (snapshot.inputRate() != inputRate || snapshot.outputRate() != outputRate) {
+            throw new IllegalArgumentException("snapshot of a " + snapshot.inputRate() + " -> " + snapshot.outputRate()
+                    + " Hz resampler cannot be restored into a " + inputRate + " -> " + outputRate + " Hz one");
+        }
+        long consumed = snapshot.inputConsumed();
+        long written = snapshot.outputWritten();
+        if (consumed < 0 || written < 0) {
+            throw new IllegalArgumentException("snapshot with negative counters: " + consumed + " inputs, "
+                    + written + " outputs");
+        }
+        long positionUnits; // input position of the next output, in units of 1/phases of a sample
+        try {
+            positionUnits = Math.multiplyExact(written, (long) stepWhole * phases + stepRemainder);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("snapshot with " + written + " outputs: beyond any stream", e);
+        }
+        long position = positionUnits / phases;
+        // The samples from the first one the next output needs up to the last one consumed; more
+        // than taps - 1 would mean an output that was ready but not written.
+        long needed = passThrough ? consumed - written : consumed - (position - half + 1);
+        int most = passThrough ? 0 : taps - 1;
+        if (needed < 0 || needed > most || snapshot.history().length != needed) {
+            throw new IllegalArgumentException("inconsistent snapshot: " + written + " outputs from " + consumed
+                    + " inputs need " + (needed < 0 || needed > most ? "an impossible history" : needed + " history samples")
+                    + ", it holds " + snapshot.history().length);
+        }
+        int history = (int) needed;
+        System.arraycopy(snapshot.history(), 0, buffer, 0, history);
+        buffered = history;
+        bufferStart = consumed - history;
+        nextOutput = written;
+        nextPosition = position;
+        nextPhase = (int) (positionUnits % phases);
+        inputConsumed = consumed;
     }
 
     /** The most samples one {@code process} call with {@code inputLen} samples can write: ceil(inputLen * out / in). */

@@ -1,15 +1,18 @@
 package dev.emostream.audio;
 
 import java.io.BufferedInputStream;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * Reads little-endian RIFF/WAVE files into {@link WavAudio}.
+ * Reads little-endian RIFF/WAVE files, whole into {@link WavAudio} or block by block through a
+ * {@link WavStream}; both apply the same rules and limits (read is built on the stream).
  *
  * <p>Supported sample formats: 16-bit integer PCM (format tag 1), 32-bit IEEE float (tag 3),
  * 8-bit A-law (tag 6) and 8-bit mu-law (tag 7), each also as the sub-format of
@@ -41,12 +44,13 @@ import java.util.Arrays;
  */
 public final class WavReader {
 
-    /** Size of the pieces the data chunk is read and decoded in; a multiple of every sample size. */
+    /** Buffer of the file input stream. */
     private static final int READ_BUFFER_BYTES = 64 * 1024;
+    /** Frames {@link #read} takes from the stream per call. */
+    private static final int READ_BLOCK_FRAMES = 4096;
     /** Sample capacity to start with when the data size is not known to be present. */
     private static final int INITIAL_SAMPLE_CAPACITY = 64 * 1024;
-    private static final long UNKNOWN_LENGTH = -1;
-    private static final long DATA_SIZE_TO_END_OF_FILE = 0xFFFF_FFFFL;
+    private static final long UNKNOWN_LENGTH = WavStream.UNKNOWN_LENGTH;
     private static final int FMT_MIN_BYTES = 16;
     private static final int FMT_EXTENSIBLE_BYTES = 40;
     private static final int EXTENSIBLE_CB_SIZE = 22;
@@ -120,22 +124,47 @@ public final class WavReader {
         return limits;
     }
 
-    /** Reads a WAV file. */
+    /** Reads a WAV file into memory. For files of any length, {@link #open(Path)} streams them. */
     public WavAudio read(Path file) throws IOException {
-        // A regular file's size lets truncation show before reading and sizes the sample array
-        // exactly; a pipe or device (e.g. /dev/stdin) reports 0, so it is read like a stream.
-        long length = Files.isRegularFile(file) ? Files.size(file) : UNKNOWN_LENGTH;
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), READ_BUFFER_BYTES)) {
-            return read(in, length);
+        try (WavStream stream = open(file)) {
+            return readAll(stream);
         }
     }
 
     /** Reads a WAV stream up to the end of its data chunk. The stream is left open. */
     public WavAudio read(InputStream in) throws IOException {
-        return read(in, UNKNOWN_LENGTH);
+        return readAll(open(in));
     }
 
-    private WavAudio read(InputStream stream, long totalLength) throws IOException {
+    /**
+     * Opens a WAV file for reading block by block: the header is read and checked now, the data
+     * as {@link WavStream#read} asks for it. The caller closes the stream.
+     *
+     * @throws java.nio.file.FileSystemException if the path is a directory, missing or unreadable
+     */
+    public WavStream open(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            // Opening a directory succeeds on Linux and only reading fails, with a vaguer message.
+            throw new FileSystemException(file.toString(), null, "Is a directory");
+        }
+        // A regular file's size lets truncation show before reading and sizes read()'s array
+        // exactly; a pipe or device (e.g. /dev/stdin) reports 0, so it is read like a stream.
+        long length = Files.isRegularFile(file) ? Files.size(file) : UNKNOWN_LENGTH;
+        InputStream in = new BufferedInputStream(Files.newInputStream(file), READ_BUFFER_BYTES);
+        try {
+            return open(in, length, in);
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
+    }
+
+    /** Opens a WAV stream for reading block by block; closing the result leaves {@code in} open. */
+    public WavStream open(InputStream in) throws IOException {
+        return open(in, UNKNOWN_LENGTH, null);
+    }
+
+    private WavStream open(InputStream stream, long totalLength, Closeable owned) throws IOException {
         RiffInput in = new RiffInput(stream);
         readRiffHeader(in);
         WavFormat format = null;
@@ -166,12 +195,41 @@ public final class WavReader {
                             + " comes before any fmt chunk; fmt must precede data");
                 }
                 long present = totalLength == UNKNOWN_LENGTH ? UNKNOWN_LENGTH : totalLength - in.position();
-                float[] samples = readData(in, format, size, present);
-                return new WavAudio(format.sampleRate, format.channels, format.encoding, samples);
+                return new WavStream(in, format, size, present, limits.maxDataBytes(), owned);
             } else {
                 skipChunk(in, id, size, chunkStart);
             }
         }
+    }
+
+    /** Reads the rest of {@code stream} into one array, allocating only for bytes known to be there. */
+    private static WavAudio readAll(WavStream stream) throws IOException {
+        int bytesPerSample = stream.encoding().bytesPerSample();
+        long maxSamples = stream.byteBudget() / bytesPerSample;
+        int capacity = stream.bytesPresent() != UNKNOWN_LENGTH
+                ? (int) Math.max(0, Math.min(stream.bytesPresent() / bytesPerSample, maxSamples))
+                : (int) Math.min(maxSamples, INITIAL_SAMPLE_CAPACITY);
+        float[] samples = new float[capacity];
+        float[] block = new float[READ_BLOCK_FRAMES * stream.channels()];
+        int count = 0;
+        int frames;
+        while ((frames = stream.read(block, READ_BLOCK_FRAMES)) > 0) {
+            int n = frames * stream.channels();
+            samples = ensureCapacity(samples, count + n, maxSamples);
+            System.arraycopy(block, 0, samples, count, n);
+            count += n;
+        }
+        return new WavAudio(stream.sampleRate(), stream.channels(), stream.encoding(),
+                count == samples.length ? samples : Arrays.copyOf(samples, count));
+    }
+
+    /** Grows by doubling, never beyond maxSamples, so memory follows the bytes actually read. */
+    private static float[] ensureCapacity(float[] samples, int needed, long maxSamples) {
+        if (needed <= samples.length) {
+            return samples;
+        }
+        long grown = Math.max(needed, Math.min(2L * samples.length, maxSamples));
+        return Arrays.copyOf(samples, (int) grown);
     }
 
     private static void readRiffHeader(RiffInput in) throws IOException {
@@ -312,82 +370,6 @@ public final class WavReader {
         }
     }
 
-    /**
-     * Reads and decodes the data chunk payload.
-     *
-     * @param present bytes from here to the end of the input, or UNKNOWN_LENGTH for a stream
-     */
-    private float[] readData(RiffInput in, WavFormat format, long declared, long present) throws IOException {
-        boolean toEndOfFile = declared == DATA_SIZE_TO_END_OF_FILE;
-        if (!toEndOfFile) {
-            if (declared % format.blockAlign != 0) {
-                throw new AudioFormatException("data chunk size " + declared + " is not a multiple of the block align "
-                        + format.blockAlign + " (" + format.channels + " channel(s) of " + format.encoding + ")");
-            }
-            if (declared > limits.maxDataBytes()) {
-                throw new AudioFormatException("data chunk declares " + declared + " bytes, more than the limit of "
-                        + limits.maxDataBytes());
-            }
-            if (present != UNKNOWN_LENGTH && declared > present) {
-                throw truncatedData(declared, present);
-            }
-        }
-        int bytesPerSample = format.encoding.bytesPerSample();
-        long byteBudget = toEndOfFile ? limits.maxDataBytes() : declared;
-        // Size the array up front only from bytes known to be there; otherwise start small and
-        // grow with what actually arrives.
-        int capacity = present != UNKNOWN_LENGTH
-                ? (int) (Math.min(toEndOfFile ? present : declared, byteBudget) / bytesPerSample)
-                : (int) Math.min(byteBudget / bytesPerSample, INITIAL_SAMPLE_CAPACITY);
-        float[] samples = new float[capacity];
-        byte[] buffer = new byte[READ_BUFFER_BYTES];
-        long bytesRead = 0;
-        int sampleCount = 0;
-        while (bytesRead < byteBudget || toEndOfFile) {
-            // One byte past the budget tells a stream that runs to EOF from one that is too long.
-            int want = (int) Math.min(buffer.length, byteBudget - bytesRead + (toEndOfFile ? 1 : 0));
-            int got = in.readUpTo(buffer, want);
-            if (toEndOfFile && bytesRead + got > byteBudget) {
-                throw new AudioFormatException("data chunk runs to the end of the file (size 0xFFFFFFFF) and holds more than the limit of "
-                        + limits.maxDataBytes() + " bytes");
-            }
-            bytesRead += got;
-            boolean endOfInput = got < want;
-            if (endOfInput && !toEndOfFile) {
-                throw truncatedData(declared, bytesRead);
-            }
-            if (endOfInput && bytesRead % format.blockAlign != 0) {
-                throw new AudioFormatException("data chunk runs to the end of the file (size 0xFFFFFFFF) but its "
-                        + bytesRead + " bytes are not a multiple of the block align " + format.blockAlign);
-            }
-            int newSamples = got / bytesPerSample;
-            samples = ensureCapacity(samples, sampleCount + newSamples, byteBudget / bytesPerSample);
-            try {
-                SampleDecoder.decode(format.encoding, buffer, 0, got, samples, sampleCount);
-            } catch (NonFiniteSampleException e) {
-                throw e.offsetBy(sampleCount);
-            }
-            sampleCount += newSamples;
-            if (endOfInput) {
-                break;
-            }
-        }
-        return sampleCount == samples.length ? samples : Arrays.copyOf(samples, sampleCount);
-    }
-
-    private static AudioFormatException truncatedData(long declared, long present) {
-        return new AudioFormatException("truncated: data chunk declares " + declared + " bytes, only " + present + " present");
-    }
-
-    /** Grows by doubling, never beyond maxSamples, so memory follows the bytes actually read. */
-    private static float[] ensureCapacity(float[] samples, int needed, long maxSamples) {
-        if (needed <= samples.length) {
-            return samples;
-        }
-        long grown = Math.max(needed, Math.min(2L * samples.length, maxSamples));
-        return Arrays.copyOf(samples, (int) grown);
-    }
-
     private static void skipChunk(RiffInput in, String id, long size, long chunkStart) throws IOException {
         skipExactly(in, size + (size & 1), id, size, chunkStart);
     }
@@ -443,62 +425,5 @@ public final class WavReader {
             out.append(c >= 0x20 && c < 0x7F ? c : '?');
         }
         return out.toString();
-    }
-
-    /** What the fmt chunk established. */
-    private static final class WavFormat {
-        final Encoding encoding;
-        final int channels;
-        final int sampleRate;
-        final int blockAlign;
-
-        WavFormat(Encoding encoding, int channels, int sampleRate, int blockAlign) {
-            this.encoding = encoding;
-            this.channels = channels;
-            this.sampleRate = sampleRate;
-            this.blockAlign = blockAlign;
-        }
-    }
-
-    /**
-     * An input stream that counts its position and skips by reading, because
-     * {@link InputStream#skip} on files may move past the end without saying so.
-     */
-    private static final class RiffInput {
-        private final InputStream in;
-        private long position;
-        private byte[] skipBuffer;
-
-        RiffInput(InputStream in) {
-            this.in = in;
-        }
-
-        long position() {
-            return position;
-        }
-
-        /** Reads until {@code len} bytes or end of input; returns how many were read. */
-        int readUpTo(byte[] b, int len) throws IOException {
-            int n = in.readNBytes(b, 0, len);
-            position += n;
-            return n;
-        }
-
-        /** Discards up to {@code count} bytes; returns fewer only at end of input. */
-        long skip(long count) throws IOException {
-            if (skipBuffer == null) {
-                skipBuffer = new byte[8192];
-            }
-            long remaining = count;
-            while (remaining > 0) {
-                int want = (int) Math.min(skipBuffer.length, remaining);
-                int n = readUpTo(skipBuffer, want);
-                remaining -= n;
-                if (n < want) {
-                    break;
-                }
-            }
-            return count - remaining;
-        }
     }
 }

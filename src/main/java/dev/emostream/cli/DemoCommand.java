@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * {@code emostream demo}: runs the streaming audio path end to end on a signal it generates itself,
@@ -24,8 +25,9 @@ import picocli.CommandLine.Option;
  * checks the frames equal the one-shot computation, and writes them as .npy.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Generates a voice-like test signal (44.1 kHz stereo WAV) and streams it through",
-            "decoding, downmix, resampling and the MFCC extractor in small chunks; prints a timeline."})
+        description = {"Generates a voice-like test signal (44.1 kHz stereo WAV) and streams it in small chunks "
+            + "through decoding, downmix, resampling and the MFCC extractor.",
+            "Checks the streamed frames equal the one-shot computation, writes them as .npy and prints an energy timeline."})
 final class DemoCommand implements Callable<Integer> {
 
     @Option(names = {"-o", "--out-dir"}, paramLabel = "DIR", defaultValue = "emostream-demo",
@@ -33,11 +35,11 @@ final class DemoCommand implements Callable<Integer> {
     Path outDir;
 
     @Option(names = "--chunk-ms", paramLabel = "MS", defaultValue = "20",
-            description = "Chunk size fed to the streaming path, in ms (default: ${DEFAULT-VALUE}).")
+            description = "Chunk size fed to the streaming path, in ms, 1-10000 (default: ${DEFAULT-VALUE}).")
     int chunkMs;
 
     @Option(names = "--seconds", paramLabel = "S", defaultValue = "6",
-            description = "Length of the generated signal (default: ${DEFAULT-VALUE}).")
+            description = "Length of the generated signal in seconds, 1-600 (default: ${DEFAULT-VALUE}).")
     double seconds;
 
     @picocli.CommandLine.Spec
@@ -48,10 +50,10 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (chunkMs < 1 || chunkMs > 10_000) {
-            throw new IllegalArgumentException("--chunk-ms must be in [1, 10000], got " + chunkMs);
+            throw new ParameterException(commandSpec.commandLine(), "--chunk-ms must be in [1, 10000], got " + chunkMs);
         }
         if (!(seconds >= 1 && seconds <= 600)) {
-            throw new IllegalArgumentException("--seconds must be in [1, 600], got " + seconds);
+            throw new ParameterException(commandSpec.commandLine(), "--seconds must be in [1, 600], got " + seconds);
         }
         PrintWriter out = commandSpec.commandLine().getOut();
         FeatureSpec spec = FeatureSpec.bundled();

@@ -1,19 +1,19 @@
 package dev.emostream.cli;
 
 import dev.emostream.audio.ChannelSelection;
-import dev.emostream.audio.WavAudio;
+import dev.emostream.audio.Resampler;
 import dev.emostream.audio.WavReader;
-import dev.emostream.features.FeaturePipeline;
 import dev.emostream.features.FeatureSpec;
-import java.io.BufferedWriter;
-import java.io.IOException;
+import dev.emostream.features.StreamingFeatureExtractor;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,11 +22,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVPrinter;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -34,14 +36,11 @@ import picocli.CommandLine.Parameters;
  * for every file of a manifest, computed by the same streaming extractor the service runs, so
  * training and serving share one implementation.
  */
-@Command(name = "features", mixinStandardHelpOptions = true,
-        description = {
-            "Writes feature arrays (.npy, float32 [frames, features]) that numpy.load reads.",
-            "Input: WAV files (s16le, f32le, mu-law, A-law; any of 8-48 kHz, resampled to the spec's rate),",
-            "or every file of a manifest CSV with a 'file' column (the ../shared/data format).",
-            "Bad files are reported and skipped; the summary lists every failure.",
-            "Exit codes: 0 all files done, 3 some files failed, 1 nothing could be done, 2 bad arguments."})
+@Command(name = "features", mixinStandardHelpOptions = true, modelTransformer = FeaturesCommand.Description.class)
 final class FeaturesCommand implements Callable<Integer> {
+    static final int MAX_THREADS = 256;
+    /** WavReader.Limits caps data at Integer.MAX_VALUE - 8 bytes (read() holds it in one array). */
+    static final long MAX_FILE_MB = 2047;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Input input;
@@ -67,130 +66,136 @@ final class FeaturesCommand implements Callable<Integer> {
             description = "Feature spec JSON (default: the one bundled from models/feature-spec.json).")
     Path specFile;
 
-    @Option(names = "--channel", paramLabel = "mix|N", defaultValue = "mix",
+    @Option(names = "--channel", paramLabel = "mix|N", defaultValue = "mix", converter = ChannelConverter.class,
             description = "Multi-channel input: 'mix' to average the channels, or a 0-based channel (default: ${DEFAULT-VALUE}).")
-    String channel;
+    ChannelSelection channel;
 
     @Option(names = "--threads", paramLabel = "N",
-            description = "Worker threads (default: the number of cores).")
+            description = "Worker threads, 1-" + MAX_THREADS + " (default: the number of cores).")
     Integer threads;
 
     @Option(names = "--max-file-mb", paramLabel = "MB", defaultValue = "1024",
-            description = "Largest audio data a file may hold, in MiB (default: ${DEFAULT-VALUE}).")
+            description = "Largest audio data a file may hold, in MiB, 1-" + MAX_FILE_MB + " (default: ${DEFAULT-VALUE}).")
     long maxFileMb;
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec commandSpec;
-
-    /** One unit of work: an audio file, where its features go, and its manifest row (if any). */
-    record Job(Path audio, Path output, Map<String, String> row) {
-    }
-
-    /** What happened to one job. */
-    record Outcome(Job job, long frames, double seconds, String error) {
-        boolean ok() {
-            return error == null;
-        }
-    }
+    @CommandLine.Spec
+    CommandSpec commandSpec;
 
     @Override
     public Integer call() throws Exception {
-        FeatureSpec spec = specFile == null ? FeatureSpec.bundled() : FeatureSpec.read(specFile);
-        ChannelSelection selection = ChannelSelection.parse(channel);
-        int workers = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        if (workers < 1 || workers > 256) {
-            throw new IllegalArgumentException("--threads must be in [1, 256], got " + workers);
-        }
-        if (maxFileMb < 1) {
-            throw new IllegalArgumentException("--max-file-mb must be positive, got " + maxFileMb);
-        }
-        WavReader.Limits limits = WavReader.Limits.DEFAULT.withMaxDataBytes(maxFileMb << 20);
-        Files.createDirectories(outDir);
-
+        int workers = validateOptions();
+        FeatureSpec spec = loadSpec();
         Manifest manifest = input.manifest == null ? null : Manifest.read(input.manifest);
-        List<Job> jobs = manifest == null ? jobsForFiles(input.files) : jobsForManifest(manifest);
-        PrintWriter out = commandSpec.commandLine().getOut();
-        PrintWriter err = commandSpec.commandLine().getErr();
-
-        long start = System.nanoTime();
-        List<Outcome> outcomes = run(jobs, spec, selection, limits, workers);
-        double wall = (System.nanoTime() - start) / 1e9;
-
-        List<Outcome> failures = outcomes.stream().filter(o -> !o.ok()).toList();
-        double audioSeconds = outcomes.stream().mapToDouble(Outcome::seconds).sum();
         if (manifest != null) {
-            writeIndex(manifest, outcomes);
-            writeFailures(failures);
+            FeatureIndex.requireNoAddedColumns(manifest, input.manifest);
         }
+        List<FeatureJob> jobs = FeatureJob.refuseOutputClashes(
+                manifest == null ? jobsForFiles(input.files) : jobsForManifest(manifest));
+        // Written first: proves the output directory is writable before any work is done.
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
+            throw new NotDirectoryException(outDir.toString()); // createDirectories would say "already exists"
+        }
+        Files.createDirectories(outDir);
         Files.writeString(outDir.resolve("feature-spec.json"), spec.toJson() + "\n", StandardCharsets.UTF_8);
 
-        out.flush();
-        out.printf(Locale.ROOT, "%d of %d files -> %s (%.1f s of audio in %.1f s, %.0fx real time on %d threads)%n",
-                outcomes.size() - failures.size(), outcomes.size(), outDir, audioSeconds, wall,
-                wall > 0 ? audioSeconds / wall : 0, workers);
-        if (!failures.isEmpty()) {
-            err.printf("%d file(s) failed:%n", failures.size());
-            for (Outcome f : failures) {
-                err.println("  " + f.job().audio() + ": " + f.error());
+        WavReader reader = new WavReader(WavReader.Limits.DEFAULT.withMaxDataBytes(maxFileMb << 20));
+        long start = System.nanoTime();
+        List<FeatureOutcome> outcomes = run(jobs, new FeatureFile(spec, channel, reader), workers);
+        double wall = (System.nanoTime() - start) / 1e9;
+        try {
+            if (manifest != null) {
+                FeatureIndex.write(outDir, manifest, outcomes);
             }
-            err.flush();
-            return failures.size() == outcomes.size() ? 1 : Main.EXIT_PARTIAL_FAILURE;
+        } finally {
+            // Every file's failure is reported even when the index cannot be written.
+            printSummary(outcomes, wall, Math.min(workers, jobs.size()));
         }
-        return 0;
+        long failed = outcomes.stream().filter(o -> !o.ok()).count();
+        return failed == 0 ? 0 : failed == outcomes.size() ? 1 : Main.EXIT_PARTIAL_FAILURE;
     }
 
-    private List<Job> jobsForFiles(List<Path> files) {
-        List<Job> jobs = new ArrayList<>();
+    /** Usage errors (exit code 2, one line): checked before anything is read or written. */
+    private int validateOptions() {
+        int workers = threads != null ? threads : Math.min(Runtime.getRuntime().availableProcessors(), MAX_THREADS);
+        if (workers < 1 || workers > MAX_THREADS) {
+            throw usageError("--threads must be in [1, " + MAX_THREADS + "], got " + workers);
+        }
+        if (maxFileMb < 1 || maxFileMb > MAX_FILE_MB) {
+            throw usageError("--max-file-mb must be in [1, " + MAX_FILE_MB + "] MiB, got " + maxFileMb);
+        }
+        return workers;
+    }
+
+    private ParameterException usageError(String message) {
+        return new ParameterException(commandSpec.commandLine(), message);
+    }
+
+    /** Reads the spec and builds an extractor once, so a bad spec is one error, not one per file. */
+    private FeatureSpec loadSpec() {
+        FeatureSpec spec = specFile == null ? FeatureSpec.bundled() : FeatureSpec.read(specFile);
+        new StreamingFeatureExtractor(spec); // builds the mel filters: one covering no FFT bin fails here
+        return spec;
+    }
+
+    private List<FeatureJob> jobsForFiles(List<Path> files) {
+        List<FeatureJob> jobs = new ArrayList<>();
         for (Path file : files) {
-            jobs.add(new Job(file, outDir.resolve(npyName(file.getFileName().toString())), null));
+            Path name = file.getFileName();
+            jobs.add(name == null ? FeatureJob.refused(file, null, "not a file name")
+                    : FeatureJob.of(file, outDir.resolve(FeatureJob.npyName(name.toString())), null));
         }
         return jobs;
     }
 
-    private List<Job> jobsForManifest(Manifest manifest) {
-        Path base = audioDir != null ? audioDir : manifest.rows().isEmpty() ? Path.of(".")
-                : input.manifest.toAbsolutePath().getParent();
-        List<Job> jobs = new ArrayList<>();
+    private List<FeatureJob> jobsForManifest(Manifest manifest) {
+        Path base = audioDir != null ? audioDir : input.manifest.toAbsolutePath().getParent();
+        List<FeatureJob> jobs = new ArrayList<>();
         for (Map<String, String> row : manifest.rows()) {
             String file = row.get(Manifest.FILE_COLUMN);
-            Path relative = Path.of(file).normalize();
-            if (relative.isAbsolute() || relative.startsWith("..")) {
-                // Outputs mirror the manifest's paths under --out-dir: never let one escape it.
-                jobs.add(new Job(Path.of(file), null, row));
+            Path path;
+            try {
+                path = Path.of(file);
+            } catch (InvalidPathException e) {
+                jobs.add(FeatureJob.refused(Path.of("."), row, "invalid path '" + file + "': " + e.getReason()));
                 continue;
             }
-            Path parent = relative.getParent();
-            Path output = outDir.resolve(parent == null ? Path.of("") : parent)
-                    .resolve(npyName(relative.getFileName().toString()));
-            jobs.add(new Job(base.resolve(relative), output, row));
+            // Outputs mirror the manifest's paths under --out-dir: never let one escape it.
+            Path relative = path.normalize();
+            if (path.isAbsolute()) {
+                jobs.add(FeatureJob.refused(path, row, "absolute path not allowed in a manifest"));
+            } else if (relative.startsWith("..")) {
+                jobs.add(FeatureJob.refused(path, row, "path escapes the audio directory"));
+            } else if (relative.getFileName() == null || relative.toString().isEmpty()) {
+                jobs.add(FeatureJob.refused(path, row, "not a file name"));
+            } else {
+                Path parent = relative.getParent();
+                Path output = (parent == null ? outDir : outDir.resolve(parent))
+                        .resolve(FeatureJob.npyName(relative.getFileName().toString()));
+                jobs.add(FeatureJob.of(base.resolve(relative), output, row));
+            }
         }
         return jobs;
     }
 
-    static String npyName(String audioName) {
-        int dot = audioName.lastIndexOf('.');
-        return (dot > 0 ? audioName.substring(0, dot) : audioName) + ".npy";
-    }
-
-    private static List<Outcome> run(List<Job> jobs, FeatureSpec spec, ChannelSelection selection,
-                                     WavReader.Limits limits, int workers) throws InterruptedException {
+    private static List<FeatureOutcome> run(List<FeatureJob> jobs, FeatureFile extractor, int workers)
+            throws InterruptedException {
         ProgressBar progress = ProgressBar.forStderr(jobs.size(), "files");
-        ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(workers, jobs.size()), r -> {
             Thread t = new Thread(r, "features");
             t.setDaemon(true);
             return t;
         });
         try {
-            List<Future<Outcome>> futures = new ArrayList<>();
-            for (Job job : jobs) {
+            List<Future<FeatureOutcome>> futures = new ArrayList<>();
+            for (FeatureJob job : jobs) {
                 futures.add(pool.submit(() -> {
-                    Outcome outcome = process(job, spec, selection, limits);
+                    FeatureOutcome outcome = extractor.extract(job);
                     progress.step(outcome.ok());
                     return outcome;
                 }));
             }
-            List<Outcome> outcomes = new ArrayList<>(jobs.size());
-            for (Future<Outcome> f : futures) {
+            List<FeatureOutcome> outcomes = new ArrayList<>(jobs.size());
+            for (Future<FeatureOutcome> f : futures) {
                 try {
                     outcomes.add(f.get());
                 } catch (ExecutionException e) {
@@ -203,55 +208,49 @@ final class FeaturesCommand implements Callable<Integer> {
         }
     }
 
-    /** Never throws for a bad file: the failure becomes the outcome, and the run goes on. */
-    static Outcome process(Job job, FeatureSpec spec, ChannelSelection selection, WavReader.Limits limits) {
-        if (job.output() == null) {
-            return new Outcome(job, 0, 0, "path escapes the audio directory");
-        }
-        try {
-            WavAudio audio = new WavReader(limits).read(job.audio());
-            float[][] frames = FeaturePipeline.extractAll(spec, audio.sampleRate(), audio.mono(selection));
-            if (frames.length == 0) {
-                return new Outcome(job, 0, audio.durationSeconds(), String.format(Locale.ROOT,
-                        "too short: %.3f s gives no complete %d-sample window", audio.durationSeconds(), spec.winLength()));
+    private void printSummary(List<FeatureOutcome> outcomes, double wall, int workers) {
+        PrintWriter out = commandSpec.commandLine().getOut();
+        PrintWriter err = commandSpec.commandLine().getErr();
+        List<FeatureOutcome> failures = outcomes.stream().filter(o -> !o.ok()).toList();
+        double audioSeconds = outcomes.stream().mapToDouble(FeatureOutcome::seconds).sum();
+        out.printf(Locale.ROOT, "%d of %d files -> %s (%.1f s of audio in %.1f s, %.0fx real time on %d threads)%n",
+                outcomes.size() - failures.size(), outcomes.size(), outDir, audioSeconds, wall,
+                wall > 0 ? audioSeconds / wall : 0, workers);
+        out.flush();
+        if (!failures.isEmpty()) {
+            err.printf("%d file(s) failed:%n", failures.size());
+            for (FeatureOutcome f : failures) {
+                err.println("  " + f.job().audio() + ": " + f.error());
             }
-            Files.createDirectories(job.output().getParent());
-            NpyWriter.write(job.output(), frames, spec.featureCount());
-            return new Outcome(job, frames.length, audio.durationSeconds(), null);
-        } catch (IOException e) {
-            return new Outcome(job, 0, 0, "I/O error: " + Main.describe(e));
-        } catch (RuntimeException e) {
-            // AudioFormatException, FeatureInputException and their kin carry descriptive messages.
-            return new Outcome(job, 0, 0, Main.describe(e));
-        } catch (OutOfMemoryError e) {
-            return new Outcome(job, 0, 0, "out of memory (lower --max-file-mb or raise -Xmx)");
+            err.flush();
         }
     }
 
-    private void writeIndex(Manifest manifest, List<Outcome> outcomes) throws IOException {
-        List<String> header = new ArrayList<>(manifest.columns());
-        header.addAll(List.of("features", "frames", "seconds"));
-        try (BufferedWriter w = Files.newBufferedWriter(outDir.resolve("features.csv"), StandardCharsets.UTF_8);
-             CSVPrinter csv = new CSVPrinter(w, CSVFormat.DEFAULT.builder().setHeader(header.toArray(new String[0])).get())) {
-            for (Outcome o : outcomes) {
-                if (!o.ok()) {
-                    continue;
-                }
-                Map<String, String> row = new LinkedHashMap<>(o.job().row());
-                row.put("features", outDir.relativize(o.job().output()).toString());
-                row.put("frames", Long.toString(o.frames()));
-                row.put("seconds", String.format(Locale.ROOT, "%.4f", o.seconds()));
-                csv.printRecord(row.values());
+    /** Parses --channel while picocli parses, so a bad value is a usage error. */
+    static final class ChannelConverter implements CommandLine.ITypeConverter<ChannelSelection> {
+        @Override
+        public ChannelSelection convert(String value) {
+            try {
+                return ChannelSelection.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
             }
         }
     }
 
-    private void writeFailures(List<Outcome> failures) throws IOException {
-        try (BufferedWriter w = Files.newBufferedWriter(outDir.resolve("failures.csv"), StandardCharsets.UTF_8);
-             CSVPrinter csv = new CSVPrinter(w, CSVFormat.DEFAULT.builder().setHeader("file", "error").get())) {
-            for (Outcome o : failures) {
-                csv.printRecord(o.job().row().get(Manifest.FILE_COLUMN), o.error());
-            }
+    /** The description, with the input rates taken from the resampler so --help cannot drift from it. */
+    static final class Description implements CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            String rates = Arrays.stream(Resampler.supportedRates()).mapToObj(Integer::toString)
+                    .collect(Collectors.joining(", "));
+            spec.usageMessage().description(
+                    "Writes feature arrays (.npy, float32 [frames, features]): one per WAV file, or one per file"
+                            + " of a manifest CSV with a 'file' column (the shared corpora's manifest.csv).",
+                    "Input: s16le, f32le, mu-law or A-law WAV at " + rates + " Hz, resampled to the spec's rate.",
+                    "Bad files are reported and skipped; the summary lists every failure.",
+                    "Exit codes: 0 all files done, 3 some files failed, 1 nothing could be done, 2 bad arguments.");
+            return spec;
         }
     }
 }

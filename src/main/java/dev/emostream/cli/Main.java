@@ -1,5 +1,12 @@
 package dev.emostream.cli;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -29,7 +36,8 @@ public final class Main implements Runnable {
     /** The configured command line, shared by {@link #main} and the tests. */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
-        // Errors are one clear line and a non-zero exit code; stack traces only with --debug.
+        // Errors are one clear line and a non-zero exit code; stack traces only with
+        // -Demostream.debug=true (a system property, so no command has to declare an option).
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("emostream " + commandLine.getCommandName() + ": " + describe(e));
             if (Boolean.getBoolean("emostream.debug")) {
@@ -37,11 +45,52 @@ public final class Main implements Runnable {
             }
             return 1;
         });
+        // A usage error is one line pointing at --help, not the whole usage text.
+        cli.setParameterExceptionHandler((e, args) -> {
+            CommandLine commandLine = e.getCommandLine();
+            String name = commandLine.getCommandSpec().qualifiedName();
+            String message = e.getMessage().startsWith("Error: ") ? e.getMessage().substring(7) : e.getMessage();
+            commandLine.getErr().println(name + ": " + message + " (see '" + name + " --help')");
+            return commandLine.getCommandSpec().exitCodeOnInvalidInput();
+        });
         return cli;
     }
 
+    /** A one-line reason for a failure, naming the file for file system errors. */
     static String describe(Throwable e) {
+        if (e instanceof UncheckedIOException && e.getCause() != null) {
+            return describe(e.getCause());
+        }
+        if (e instanceof FileSystemException fs) {
+            return describeFileSystem(fs);
+        }
         String message = e.getMessage();
-        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+        String text = message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+        return e instanceof IOException ? "I/O error: " + text : text;
+    }
+
+    private static String describeFileSystem(FileSystemException e) {
+        String path = e.getFile() + (e.getOtherFile() == null ? "" : " -> " + e.getOtherFile());
+        if (e instanceof NoSuchFileException) {
+            return "no such file: " + path;
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied: " + path;
+        }
+        if (e instanceof NotDirectoryException) {
+            return "not a directory: " + path;
+        }
+        if (e instanceof FileAlreadyExistsException) {
+            return "already exists: " + path;
+        }
+        String reason = e.getReason();
+        // The JDK reports EISDIR and ENOTDIR with the OS's text and no subclass of its own.
+        if ("Is a directory".equalsIgnoreCase(reason)) {
+            return "is a directory: " + path;
+        }
+        if ("Not a directory".equalsIgnoreCase(reason)) {
+            return "not a directory: " + path;
+        }
+        return "FS error (" + (reason == null ? e.getClass().getSimpleName() : reason) + "): " + path;
     }
 }

@@ -5,13 +5,19 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.emostream.audio.Resampler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * Every parameter of the feature computation, in one place. The file lives in {@code models/}
@@ -43,18 +49,30 @@ public record FeatureSpec(
     /** The spec version this extractor computes. */
     public static final int SUPPORTED_VERSION = 1;
 
-    private static final ObjectMapper JSON = new ObjectMapper()
+    private static final String SUPPORTED_RATES = Arrays.stream(Resampler.supportedRates())
+            .mapToObj(Integer::toString).collect(Collectors.joining(", "));
+
+    /**
+     * Strict: a spec is a contract between training and serving, so 400.9 or "400" for an int, or
+     * "2.0" for a number, are errors rather than values Jackson would quietly truncate or convert.
+     */
+    private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .enable(SerializationFeature.INDENT_OUTPUT);
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .withCoercionConfigDefaults(config -> config
+                    .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail))
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .build();
 
     public FeatureSpec {
         List<String> problems = new ArrayList<>();
         if (version != SUPPORTED_VERSION) {
             problems.add("version " + version + " (this extractor computes version " + SUPPORTED_VERSION + ")");
         }
-        if (sampleRate < 1000 || sampleRate > 192_000) {
-            problems.add("sample_rate " + sampleRate + " outside [1000, 192000]");
+        if (!Resampler.isSupportedRate(sampleRate)) {
+            problems.add("sample_rate " + sampleRate + " (the resampler outputs " + SUPPORTED_RATES + " Hz)");
         }
         if (winLength < 16 || winLength > 65_536) {
             problems.add("win_length " + winLength + " outside [16, 65536]");
@@ -64,6 +82,9 @@ public record FeatureSpec(
         }
         if (nFft < winLength || nFft > 65_536) {
             problems.add("n_fft " + nFft + " must be in [win_length, 65536]");
+        } else if (Integer.bitCount(nFft) != 1) {
+            // JTransforms allocates on every transform of other sizes; the extractor promises none.
+            problems.add("n_fft " + nFft + " must be a power of two (e.g. " + Integer.highestOneBit(nFft) * 2 + ")");
         }
         if (!"hann_periodic".equals(window) && !"hann_symmetric".equals(window)
                 && !"hamming_periodic".equals(window)) {
@@ -77,6 +98,10 @@ public record FeatureSpec(
         }
         if (nMels < 1 || nMels > 512) {
             problems.add("n_mels " + nMels + " outside [1, 512]");
+        } else if ("mfcc".equals(output) && Integer.bitCount(nMels) != 1) {
+            // The DCT over the mel bands allocates per frame for other sizes (log_mel needs no DCT).
+            problems.add("n_mels " + nMels + " must be a power of two when output is mfcc (e.g. "
+                    + Integer.highestOneBit(nMels) + " or " + Integer.highestOneBit(nMels) * 2 + ")");
         }
         if (!"slaney".equals(melScale) && !"htk".equals(melScale)) {
             problems.add("mel_scale '" + melScale + "' (supported: slaney, htk)");

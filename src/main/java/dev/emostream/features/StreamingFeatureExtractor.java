@@ -39,7 +39,7 @@ public final class StreamingFeatureExtractor {
     private final double[] window;
     private final DoubleFFT_1D fft;
     private final MelFilterbank melFilterbank;
-    private final DoubleDCT_1D dct;
+    private final DoubleDCT_1D dct; // null for log_mel
 
     private final float[] pending;   // samples of the frame being filled, pending[0] is its first sample
     private final double[] fftBuffer;
@@ -70,7 +70,8 @@ public final class StreamingFeatureExtractor {
         this.window = Windows.create(spec.window(), win);
         this.fft = new DoubleFFT_1D(nFft);
         this.melFilterbank = new MelFilterbank(spec);
-        this.dct = new DoubleDCT_1D(spec.nMels());
+        // log_mel needs no DCT; it may then have any number of mel bands (see FeatureSpec).
+        this.dct = mfcc ? new DoubleDCT_1D(spec.nMels()) : null;
         this.pending = new float[win];
         this.fftBuffer = new double[nFft];
         this.spectrum = new double[nFft / 2 + 1];

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -59,12 +61,50 @@ class FeatureSpecTest {
             {"n_mfcc", "65", "n_mfcc 65"},
             {"log_floor", "0.0", "log_floor 0.0"},
             {"output", "\"spectrogram\"", "output 'spectrogram'"},
+            {"n_fft", "1000", "n_fft 1000 must be a power of two (e.g. 1024)"},
+            {"n_mels", "40", "n_mels 40 must be a power of two when output is mfcc (e.g. 32 or 64)"},
+            {"sample_rate", "12345", "sample_rate 12345 (the resampler outputs 8000, 11025, 16000, 22050, 32000, 44100, 48000 Hz)"},
         };
         for (String[] c : bad) {
             FeatureSpecException e = assertThrows(FeatureSpecException.class,
                     () -> parse(shippedJsonWith(c[0], c[1])), c[0]);
             assertTrue(e.getMessage().contains(c[2]), e.getMessage());
         }
+    }
+
+    @Test
+    void logMelNeedsNoPowerOfTwoMelBands() {
+        // The reference test's variant spec: 40 bands, log_mel, where no DCT is computed.
+        FeatureSpec spec = parse(shippedJsonWith("n_mels", "40").replace("\"mfcc\"", "\"log_mel\""));
+        assertEquals(40, spec.featureCount());
+    }
+
+    @Test
+    void refusesValuesJacksonWouldOtherwiseCoerce() {
+        String[][] bad = {
+            {"win_length", "400.9"},     // would truncate to 400
+            {"win_length", "400.0"},
+            {"win_length", "\"400\""},
+            {"power", "\"2.0\""},
+            {"f_max", "\"\""},
+        };
+        for (String[] c : bad) {
+            FeatureSpecException e = assertThrows(FeatureSpecException.class,
+                    () -> parse(shippedJsonWith(c[0], c[1])), c[0] + " = " + c[1]);
+            assertTrue(e.getMessage().contains("invalid feature spec"), e.getMessage());
+        }
+        // An integer where a number is expected is plain JSON, not a coercion.
+        assertEquals(2.0, parse(shippedJsonWith("power", "2")).power());
+        assertEquals(7600.0, parse(shippedJsonWith("f_max", "7600")).fMax());
+    }
+
+    @Test
+    void referenceTestsUseTheShippedSpec() throws IOException {
+        // The torchaudio reference was computed with spec-shipped.json: it must stay the model's spec.
+        String dir = System.getProperty("emostream.projectDir", ".");
+        ObjectMapper json = new ObjectMapper();
+        assertEquals(json.readTree(Path.of(dir, "models", "feature-spec.json").toFile()),
+                json.readTree(TestResources.bytes("/features/spec-shipped.json")));
     }
 
     @Test

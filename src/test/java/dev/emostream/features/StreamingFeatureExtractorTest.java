@@ -148,9 +148,21 @@ class StreamingFeatureExtractorTest {
 
     @Test
     void steadyStateAllocatesNothingPerFrame() {
+        assertSteadyStateAllocatesNothing(SPEC);
+    }
+
+    @Test
+    void logMelWithAnyNumberOfMelBandsAllocatesNothingPerFrame() {
+        // 40 bands: a DCT of that size would allocate per frame, and log_mel must not run one.
+        FeatureSpec spec = new FeatureSpec(1, 16000, 400, 160, 512, "hann_periodic", 2.0, 40, 20.0, 7600.0,
+                "slaney", "slaney", 1e-10, 13, "ortho", "log_mel");
+        assertSteadyStateAllocatesNothing(spec);
+    }
+
+    private static void assertSteadyStateAllocatesNothing(FeatureSpec spec) {
         com.sun.management.ThreadMXBean threads =
                 (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        StreamingFeatureExtractor extractor = new StreamingFeatureExtractor(SPEC);
+        StreamingFeatureExtractor extractor = new StreamingFeatureExtractor(spec);
         float[] x = signal(5, SPEC.sampleRate());
         long[] frames = {0};
         FrameSink sink = (i, f) -> frames[0] += f.length;

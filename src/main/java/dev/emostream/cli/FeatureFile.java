@@ -1,0 +1,95 @@
+package dev.emostream.cli;
+
+import dev.emostream.audio.ChannelSelection;
+import dev.emostream.audio.WavReader;
+import dev.emostream.audio.WavStream;
+import dev.emostream.features.FeaturePipeline;
+import dev.emostream.features.FeatureSpec;
+import dev.emostream.features.FrameSink;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.Locale;
+
+/**
+ * Features of one WAV file, streamed: blocks of the file are decoded, reduced to mono, fed to the
+ * feature pipeline, and its frames appended to the .npy file, so memory per file is a few blocks
+ * whatever the file's length. The frames are those of the whole file in one call, bit for bit
+ * (the pipeline is chunk-invariant). Thread-safe: each call has its own state.
+ */
+final class FeatureFile {
+    /** Frames decoded per block: 93 ms at 44.1 kHz. */
+    static final int BLOCK_FRAMES = 4096;
+
+    private final FeatureSpec spec;
+    private final ChannelSelection selection;
+    private final WavReader reader;
+
+    FeatureFile(FeatureSpec spec, ChannelSelection selection, WavReader reader) {
+        this.spec = spec;
+        this.selection = selection;
+        this.reader = reader;
+    }
+
+    /** Never throws for a bad file: the failure becomes the outcome, and the run goes on. */
+    FeatureOutcome extract(FeatureJob job) {
+        if (!job.runnable()) {
+            return FeatureOutcome.failed(job, 0, job.refusal());
+        }
+        try (WavStream wav = reader.open(job.audio())) {
+            return extract(job, wav);
+        } catch (IOException | RuntimeException e) {
+            // AudioFormatException, FeatureInputException and their kin carry descriptive messages;
+            // describe() names the file and reason of file system errors, also when wrapped.
+            return FeatureOutcome.failed(job, 0, Main.describe(e));
+        } catch (OutOfMemoryError e) {
+            return FeatureOutcome.failed(job, 0, "out of memory (raise -Xmx or lower --threads)");
+        }
+    }
+
+    private FeatureOutcome extract(FeatureJob job, WavStream wav) throws IOException {
+        int channels = wav.channels();
+        float[] block = new float[BLOCK_FRAMES * channels];
+        float[] mono = new float[BLOCK_FRAMES];
+        selection.toMono(block, 0, 0, channels, mono, 0); // refuses a channel the file lacks, before any work
+        FeaturePipeline pipeline = new FeaturePipeline(spec, wav.sampleRate());
+        Files.createDirectories(job.output().toAbsolutePath().getParent());
+        try (NpyWriter npy = NpyWriter.create(job.output(), spec.featureCount())) {
+            FrameSink sink = (index, features) -> append(npy, features);
+            int frames;
+            while ((frames = wav.read(block, BLOCK_FRAMES)) > 0) {
+                selection.toMono(block, 0, frames, channels, mono, 0);
+                pipeline.accept(mono, 0, frames, sink);
+            }
+            pipeline.finish(sink);
+            double seconds = wav.framesRead() / (double) wav.sampleRate();
+            if (npy.rows() == 0) {
+                return FeatureOutcome.failed(job, seconds, String.format(Locale.ROOT,
+                        "too short: %.3f s gives no complete %d-sample window", seconds, spec.winLength()));
+            }
+            long expected = expectedFrames(wav.framesRead(), wav.sampleRate());
+            if (npy.rows() != expected) {
+                // The pipeline promises ceil(n * rate / inputRate) resampled samples; anything else is a bug.
+                return FeatureOutcome.failed(job, seconds, "internal error: " + npy.rows() + " frames computed, "
+                        + expected + " expected for " + wav.framesRead() + " samples at " + wav.sampleRate() + " Hz");
+            }
+            npy.commit();
+            return FeatureOutcome.done(job, npy.rows(), seconds);
+        }
+    }
+
+    /** Frames of a stream of {@code inputFrames} samples at {@code inputRate}, once resampled to the spec's rate. */
+    long expectedFrames(long inputFrames, int inputRate) {
+        long resampled = -Math.floorDiv(-inputFrames * spec.sampleRate(), (long) inputRate); // ceiling
+        return spec.framesFor(resampled);
+    }
+
+    private static void append(NpyWriter npy, float[] features) {
+        try {
+            npy.append(features);
+        } catch (IOException e) {
+            // FrameSink cannot throw IOException; extract() unwraps it.
+            throw new UncheckedIOException(e);
+        }
+    }
+}
