@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 /** {@code emostream classify FILE.wav}: the emotion timeline of one file, as the service would stream it. */
@@ -33,8 +34,9 @@ final class ClassifyCommand implements Callable<Integer> {
     int chunkMs;
 
     @Option(names = "--channel", paramLabel = "mix|N", defaultValue = "mix",
+            converter = FeaturesCommand.ChannelConverter.class,
             description = "Multi-channel input: 'mix' or a 0-based channel (default: ${DEFAULT-VALUE}).")
-    String channel;
+    ChannelSelection channel;
 
     @Mixin
     ModelOptions modelOptions;
@@ -44,13 +46,14 @@ final class ClassifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        modelOptions.validate(commandSpec);
         if (everyMs < 10 || chunkMs < 1 || chunkMs > 10_000) {
-            throw new IllegalArgumentException("--every-ms must be >= 10 and --chunk-ms in [1, 10000]");
+            throw new ParameterException(commandSpec.commandLine(), "--every-ms must be >= 10 and --chunk-ms in [1, 10000]");
         }
         PrintWriter out = commandSpec.commandLine().getOut();
         WavAudio audio = new WavReader().read(file);
-        float[] mono = audio.mono(ChannelSelection.parse(channel));
-        try (EmotionModel model = modelOptions.load(1)) {
+        float[] mono = audio.mono(channel);
+        try (EmotionModel model = modelOptions.load(commandSpec, 1)) {
             ModelDescriptor d = model.descriptor();
             List<String> labels = d.labels();
             double stepSeconds = d.stepSeconds();

@@ -23,6 +23,7 @@ import java.util.concurrent.Future;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * {@code emostream eval}: streams every clip of a manifest through the same Java path as the
@@ -71,12 +72,13 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        modelOptions.validate(commandSpec);
         if (chunkMs < 1 || chunkMs > 10_000) {
-            throw new IllegalArgumentException("--chunk-ms must be in [1, 10000], got " + chunkMs);
+            throw new ParameterException(commandSpec.commandLine(), "--chunk-ms must be in [1, 10000], got " + chunkMs);
         }
         int workers = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (workers < 1 || workers > 64) {
-            throw new IllegalArgumentException("--threads must be in [1, 64], got " + workers);
+            throw new ParameterException(commandSpec.commandLine(), "--threads must be in [1, 64], got " + workers);
         }
         PrintWriter out = commandSpec.commandLine().getOut();
         PrintWriter err = commandSpec.commandLine().getErr();
@@ -85,7 +87,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("manifest " + manifest + " has no 'emotion' column");
         }
         Path base = audioDir != null ? audioDir : manifest.toAbsolutePath().getParent();
-        try (EmotionModel model = modelOptions.load(1)) {
+        try (EmotionModel model = modelOptions.load(commandSpec, 1)) {
             ModelDescriptor d = model.descriptor();
             List<String> labels = d.labels();
             boolean[] allowed = new boolean[labels.size()];

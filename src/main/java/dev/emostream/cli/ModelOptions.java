@@ -3,7 +3,9 @@ package dev.emostream.cli;
 import dev.emostream.model.EmotionModel;
 import dev.emostream.model.ExecutionProvider;
 import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /** Options shared by the commands that run the model. */
 final class ModelOptions {
@@ -19,9 +21,23 @@ final class ModelOptions {
             description = "Feature frames a stream may queue before inference (default: ${DEFAULT-VALUE}).")
     int maxQueuedFrames;
 
-    EmotionModel load(int intraOpThreads) {
-        ExecutionProvider choice = ExecutionProvider.parse(provider);
+    EmotionModel load(CommandSpec command, int intraOpThreads) {
+        ExecutionProvider choice = validate(command);
         return model == null ? EmotionModel.loadBundled(choice, intraOpThreads)
                 : EmotionModel.load(model, choice, intraOpThreads);
+    }
+
+    /** Checks the options before any work starts: a bad value is a usage error. */
+    ExecutionProvider validate(CommandSpec command) {
+        if (maxQueuedFrames < 1) {
+            throw new ParameterException(command.commandLine(), "--max-queued-frames must be positive, got " + maxQueuedFrames);
+        }
+        ExecutionProvider choice;
+        try {
+            choice = ExecutionProvider.parse(provider);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(command.commandLine(), e.getMessage());
+        }
+        return choice;
     }
 }

@@ -25,14 +25,14 @@ class MainTest {
     void helpListsEveryCommand() {
         CliTestSupport.Result r = CliTestSupport.run("--help");
         assertEquals(0, r.exitCode());
-        for (String command : new String[] {"demo", "features", "help"}) {
+        for (String command : new String[] {"demo", "features", "classify", "eval", "help"}) {
             assertTrue(r.out().contains(command), r.out());
         }
     }
 
     @Test
     void everyCommandHasHelp() {
-        for (String command : new String[] {"demo", "features"}) {
+        for (String command : new String[] {"demo", "features", "classify", "eval"}) {
             CliTestSupport.Result r = CliTestSupport.run(command, "--help");
             assertEquals(0, r.exitCode(), command);
             assertTrue(r.out().contains("Usage: emostream " + command), r.out());

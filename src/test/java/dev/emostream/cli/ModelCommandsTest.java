@@ -1,0 +1,85 @@
+package dev.emostream.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.emostream.audio.Encoding;
+import dev.emostream.audio.WavWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** classify and eval with the model bundled in the jar, on generated audio. */
+class ModelCommandsTest {
+    private static final Pattern LAST_LINE = Pattern.compile("accuracy=(0|1)\\.\\d{4} macro_f1=(0|1)\\.\\d{4} n=\\d+");
+
+    @TempDir
+    Path dir;
+
+    private Path wav(String name, int rate, double seconds, long seed) throws IOException {
+        Path file = dir.resolve(name);
+        WavWriter.write(file, DemoSignal.generate(rate, seconds, seed), 1, rate, Encoding.S16LE);
+        return file;
+    }
+
+    @Test
+    void classifyPrintsATimelineAndAFinalDecision() throws IOException {
+        Path file = wav("voice.wav", 44_100, 3.0, 1);
+        CliTestSupport.Result r = CliTestSupport.run("classify", file.toString(), "--provider", "cpu");
+        assertEquals(0, r.exitCode(), r.err());
+        List<String> lines = r.out().lines().toList();
+        long timeline = lines.stream().filter(l -> l.matches("\\s+\\d+\\.\\d\\ds  \\w+\\s+0\\.\\d{3}")).count();
+        assertEquals(5, timeline, r.out()); // 0.5 .. 2.5 s: the 3.0 s step completes only at 3.01 s
+        assertTrue(lines.get(lines.size() - 1).startsWith("final: "), r.out());
+    }
+
+    @Test
+    void evalGivesTheSameDecisionsWhateverTheChunkSize() throws IOException {
+        wav("a.wav", 16_000, 2.0, 2);
+        wav("b.wav", 8_000, 1.5, 3);
+        wav("c.wav", 48_000, 2.5, 4);
+        Files.writeString(dir.resolve("truncated.wav"), "RIFF");
+        Path manifest = dir.resolve("m.csv");
+        Files.writeString(manifest, "file,speaker,emotion\na.wav,s1,happy\nb.wav,s1,sad\nc.wav,s2,angry\n"
+                + "truncated.wav,s2,sad\nd.wav,s2,boredom\n");
+
+        CliTestSupport.Result small = CliTestSupport.run("eval", "--manifest", manifest.toString(), "--chunk-ms", "20",
+                "--json", dir.resolve("small.json").toString(), "--provider", "cpu");
+        CliTestSupport.Result large = CliTestSupport.run("eval", "--manifest", manifest.toString(), "--chunk-ms", "700",
+                "--json", dir.resolve("large.json").toString(), "--provider", "cpu");
+
+        for (CliTestSupport.Result r : List.of(small, large)) {
+            assertEquals(0, r.exitCode(), r.err());
+            List<String> lines = r.out().lines().toList();
+            String last = lines.get(lines.size() - 1);
+            assertTrue(LAST_LINE.matcher(last).matches(), last);
+            assertTrue(last.endsWith(" n=3"), "the truncated clip is reported, not counted: " + last);
+            assertTrue(r.err().contains("truncated.wav"), r.err());
+            assertTrue(r.out().contains("1 rows skipped"), "the label the model lacks: " + r.out());
+        }
+        assertEquals(Files.readString(dir.resolve("small.json")), Files.readString(dir.resolve("large.json")));
+    }
+
+    @Test
+    void speakersSelectAFold() throws IOException {
+        wav("a.wav", 16_000, 1.0, 5);
+        wav("b.wav", 16_000, 1.0, 6);
+        Path manifest = dir.resolve("m.csv");
+        Files.writeString(manifest, "file,speaker,emotion\na.wav,s1,happy\nb.wav,s2,sad\n");
+        CliTestSupport.Result r = CliTestSupport.run("eval", "--manifest", manifest.toString(), "--speakers", "s2",
+                "--provider", "cpu");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().strip().endsWith("n=1"), r.out());
+    }
+
+    @Test
+    void badModelOptionsAreUsageErrors() {
+        CliTestSupport.Result r = CliTestSupport.run("eval", "--manifest", "m.csv", "--provider", "tpu");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("unknown execution provider 'tpu'"), r.err());
+    }
+}
