@@ -61,8 +61,15 @@ def speech():
 SIGNALS = {"chirp": chirp, "noise": noise, "speech": speech}
 
 SPECS = {
-    # The shipped spec (models/feature-spec.json).
+    # The shipped spec (models/feature-spec.json: the model's features).
     "shipped": json.loads((HERE.parents[3] / "models" / "feature-spec.json").read_text()),
+    # The same analysis with 40 MFCCs (orthonormal DCT-II of the 64 log-mel energies).
+    "mfcc": {
+        "version": 1, "sample_rate": 16000, "win_length": 400, "hop_length": 160, "n_fft": 512,
+        "window": "hann_periodic", "power": 2.0, "n_mels": 64, "f_min": 20.0, "f_max": 7600.0,
+        "mel_scale": "slaney", "mel_norm": "slaney", "log_floor": 1e-10, "n_mfcc": 40,
+        "dct_norm": "ortho", "output": "mfcc",
+    },
     # A variant exercising the other options: HTK mel scale, no filter norm, magnitude, symmetric
     # Hann, log-mel output.
     "variant": {

@@ -106,20 +106,32 @@ final class DemoCommand implements Callable<Integer> {
         return maxDiff == 0 ? 0 : 1;
     }
 
-    /** Frame energy (the first feature: c0 for MFCC) every 250 ms, as a bar. */
+    /** A frame's overall level: c0 for MFCC (the scaled mean of the log-mel energies), else that mean. */
+    private static double energy(float[] frame, FeatureSpec spec) {
+        if (spec.output().equals("mfcc")) {
+            return frame[0];
+        }
+        double sum = 0;
+        for (float v : frame) {
+            sum += v;
+        }
+        return sum / frame.length;
+    }
+
+    /** Frame energy every 250 ms, as a bar. */
     private static void printTimeline(PrintWriter out, List<float[]> frames, FeatureSpec spec) {
         int per = (int) Math.round(0.25 / spec.frameStepSeconds());
         double lo = Double.MAX_VALUE;
         double hi = -Double.MAX_VALUE;
         for (float[] f : frames) {
-            lo = Math.min(lo, f[0]);
-            hi = Math.max(hi, f[0]);
+            lo = Math.min(lo, energy(f, spec));
+            hi = Math.max(hi, energy(f, spec));
         }
-        out.println("time    energy (" + (spec.output().equals("mfcc") ? "MFCC c0" : "log-mel band 0") + ")");
+        out.println("time    energy (" + (spec.output().equals("mfcc") ? "MFCC c0" : "mean log-mel") + ")");
         for (int start = 0; start + per <= frames.size(); start += per) {
             double mean = 0;
             for (int f = start; f < start + per; f++) {
-                mean += frames.get(f)[0];
+                mean += energy(frames.get(f), spec);
             }
             mean /= per;
             int bar = hi > lo ? (int) Math.round(40 * (mean - lo) / (hi - lo)) : 0;

@@ -18,7 +18,8 @@ class FeatureSpecTest {
     }
 
     private static String shippedJsonWith(String field, String value) {
-        String json = FeatureSpec.bundled().toJson();
+        // start from MFCC output so its extra rules (power-of-two mel bands) are exercised too
+        String json = FeatureSpec.bundled().withOutput("mfcc").toJson();
         String replaced = json.replaceFirst("\"" + field + "\" : [^,\\n]+", "\"" + field + "\" : " + value);
         assertTrue(!replaced.equals(json) || json.contains("\"" + field + "\" : " + value), "field " + field);
         return replaced;
@@ -29,7 +30,10 @@ class FeatureSpecTest {
         String dir = System.getProperty("emostream.projectDir", ".");
         FeatureSpec fromModels = FeatureSpec.read(Path.of(dir, "models", "feature-spec.json"));
         assertEquals(fromModels, FeatureSpec.bundled());
-        assertEquals(40, fromModels.featureCount());
+        // the model's features: the 64 log-mel energies
+        assertEquals("log_mel", fromModels.output());
+        assertEquals(fromModels.nMels(), fromModels.featureCount());
+        assertEquals(fromModels.nMfcc(), fromModels.withOutput("mfcc").featureCount());
         assertEquals(0.01, fromModels.frameStepSeconds(), 1e-12);
     }
 
