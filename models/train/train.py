@@ -69,8 +69,8 @@ class Augmenter:
         rng = self.rng
         x = x.copy()
         x += rng.uniform(-2.0, 2.0)  # +-8.7 dB gain
-        if rng.random() < 0.5:
-            snr_db = rng.uniform(0, 30)
+        if rng.random() < 0.35:
+            snr_db = rng.uniform(5, 30)
             if rng.random() < 0.5:  # babble: another clip's frames
                 other = self.clips[rng.integers(len(self.clips))].features
                 start = rng.integers(max(1, len(other) - len(x)))
@@ -177,14 +177,15 @@ def main():
     ap.add_argument("--features-dir", required=True)
     ap.add_argument("--out-dir", required=True)
     ap.add_argument("--holdout", default="", help="speakers never trained on, e.g. 'ravdess:01,02;nemo:EB0'")
-    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--epochs", type=int, default=24)
     ap.add_argument("--clips-per-epoch", type=int, default=8000)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--smoothing", type=float, default=0.1)
-    ap.add_argument("--stream-norm", action="store_true", help="running per-stream mean normalisation")
+    ap.add_argument("--no-stream-norm", dest="stream_norm", action="store_false",
+                    help="global normalisation only (default: also the running per-stream mean)")
     args = ap.parse_args()
 
     seed_everything(args.seed)

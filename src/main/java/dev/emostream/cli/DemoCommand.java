@@ -7,6 +7,10 @@ import dev.emostream.audio.WavReader;
 import dev.emostream.audio.WavWriter;
 import dev.emostream.features.FeaturePipeline;
 import dev.emostream.features.FeatureSpec;
+import dev.emostream.model.EmotionModel;
+import dev.emostream.model.ExecutionProvider;
+import dev.emostream.model.ModelDescriptor;
+import dev.emostream.model.StreamClassifier;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,8 +106,31 @@ final class DemoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "wrote %s [%d, %d] (python3 -c \"import numpy; print(numpy.load('%s').shape)\")%n",
                 npy, streamed.size(), spec.featureCount(), npy);
         printTimeline(out, streamed, spec);
+        classify(out, downmixed, audio.sampleRate(), chunk);
         out.flush();
         return maxDiff == 0 ? 0 : 1;
+    }
+
+    /** Runs the bundled model over the same stream, the way `classify` does, and prints a decision a second. */
+    private static void classify(PrintWriter out, float[] mono, int rate, int chunk) {
+        try (EmotionModel model = EmotionModel.loadBundled(ExecutionProvider.AUTO, 1)) {
+            ModelDescriptor d = model.descriptor();
+            out.printf(Locale.ROOT, "emotion model %s on %s (synthetic vowels: the labels carry no meaning here)%n",
+                    d.modelVersion(), model.provider());
+            double[] next = {1.0};
+            StreamClassifier stream = new StreamClassifier(model, rate, 100_000, (state, step, p) -> {
+                double t = StepTiming.stepEndSeconds(d, step);
+                if (t + 1e-9 >= next[0]) {
+                    int k = ClassifyCommand.argmax(p);
+                    out.printf(Locale.ROOT, "%5.2fs %-10s %.3f%n", t, d.labels().get(k), p[k]);
+                    next[0] += 1.0;
+                }
+            });
+            for (int pos = 0; pos < mono.length; pos += chunk) {
+                stream.accept(mono, pos, Math.min(chunk, mono.length - pos));
+            }
+            stream.finish();
+        }
     }
 
     /** A frame's overall level: c0 for MFCC (the scaled mean of the log-mel energies), else that mean. */

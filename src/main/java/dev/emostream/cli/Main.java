@@ -30,6 +30,10 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // One line per log record (java.util.logging's default takes two), unless configured otherwise.
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s %3$s: %5$s%6$s%n");
+        }
         System.exit(commandLine().execute(args));
     }
 
