@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.emostream.audio.Resampler;
-import java.lang.management.ManagementFactory;
+import dev.emostream.testing.Allocations;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -173,25 +173,16 @@ class FeaturePipelineTest {
 
     @Test
     void steadyStateAt44kHzIn20msChunksAllocatesNothing() {
-        com.sun.management.ThreadMXBean threads =
-                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         FeaturePipeline pipeline = new FeaturePipeline(SPEC, 44_100);
         float[] x = tone(44_100, 1, 5);
         long[] values = {0};
         FrameSink sink = (i, f) -> values[0] += f.length;
         int chunk = 882; // 20 ms at 44.1 kHz
-        for (int warm = 0; warm < 20; warm++) {
+        long allocated = Allocations.steadyStateBytes(() -> {
             for (int pos = 0; pos + chunk <= x.length; pos += chunk) {
                 pipeline.accept(x, pos, chunk, sink);
             }
-        }
-        long before = threads.getCurrentThreadAllocatedBytes();
-        for (int second = 0; second < 10; second++) {
-            for (int pos = 0; pos + chunk <= x.length; pos += chunk) {
-                pipeline.accept(x, pos, chunk, sink);
-            }
-        }
-        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        }, 20, 10);
         // 10 s = 500 chunks and 1,000 frames; one small object per chunk would be >= 8 kB.
         assertTrue(allocated < 4_096, "allocated " + allocated + " bytes for 10 s of audio");
         assertTrue(values[0] > 0);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
+import dev.emostream.testing.Allocations;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -160,25 +160,16 @@ class StreamingFeatureExtractorTest {
     }
 
     private static void assertSteadyStateAllocatesNothing(FeatureSpec spec) {
-        com.sun.management.ThreadMXBean threads =
-                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         StreamingFeatureExtractor extractor = new StreamingFeatureExtractor(spec);
         float[] x = signal(5, SPEC.sampleRate());
         long[] frames = {0};
         FrameSink sink = (i, f) -> frames[0] += f.length;
         int chunk = 320; // 20 ms, what a voice app sends
-        for (int warm = 0; warm < 20; warm++) {
+        long allocated = Allocations.steadyStateBytes(() -> {
             for (int pos = 0; pos + chunk <= x.length; pos += chunk) {
                 extractor.accept(x, pos, chunk, sink);
             }
-        }
-        long before = threads.getCurrentThreadAllocatedBytes();
-        for (int second = 0; second < 10; second++) {
-            for (int pos = 0; pos + chunk <= x.length; pos += chunk) {
-                extractor.accept(x, pos, chunk, sink);
-            }
-        }
-        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        }, 20, 10);
         // 10 s of audio = 1,000 frames; a single boxed value or array per frame would be >= 16 kB.
         assertTrue(allocated < 4_096, "allocated " + allocated + " bytes for 1,000 frames");
         assertTrue(frames[0] > 0);
