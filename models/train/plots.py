@@ -24,7 +24,7 @@ def curves(history_file, out):
     held = [(h["epoch"], h["heldout"]["accuracy"]) for h in history if "heldout" in h]
     if held:
         ax2 = ax.twinx()
-        ax2.plot(*zip(*held), "o-", color="tab:orange", label="held-out accuracy")
+        ax2.plot(*zip(*held), "o-", color="tab:orange", label="held-out accuracy (8 labels, all held-out clips)")
         ax2.set_ylabel("accuracy")
         ax2.set_ylim(0, 1)
         ax2.legend(loc="upper right")
