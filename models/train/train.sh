@@ -3,7 +3,10 @@
 #   decode the corpora to WAV -> `emostream features` (the Java extractor, models/feature-spec.json)
 #   -> train.py (fixed seed) -> export.py (ONNX + descriptor + parity vectors) -> plots.
 #
-#   models/train/train.sh [VERSION]          # WORK=/tmp/emostream-train by default
+#   models/train/train.sh [VERSION [FOLD]]   # WORK=/tmp/emostream-train by default
+#
+# With FOLD (1-5, see folds.sh) that fold's speakers are held out, as evaluate.sh does; the shipped
+# 0.1.0 is `train.sh 0.1.0 1`, so every figure in the model card is on speakers it never heard.
 #
 # Needs: apt-get install opus-tools python3-torch python3-onnx python3-matplotlib; JDK 17 + Maven.
 set -euo pipefail
@@ -12,13 +15,20 @@ root=$(cd "$here/../.." && pwd)
 data=${DATA:-$root/../shared/data}
 work=${WORK:-/tmp/emostream-train}
 version=${1:-$(date +%Y.%m.%d)}
+fold=${2:-}
 py=/usr/bin/python3
 
 [ -d "$data" ] || { echo "train.sh: corpora not found at $data (set DATA=...)" >&2; exit 2; }
 "$here/prepare.sh"
-echo "== training (seed 1)"
-"$py" "$here/train.py" --features-dir "$work/features" --out-dir "$work/shipped" --seed 1 ${TRAIN_ARGS:-}
+holdout=""
+if [ -n "$fold" ]; then
+    source "$here/folds.sh"
+    holdout=$(fold_holdout "$fold" "$work/wav")
+fi
+echo "== training (seed 1${holdout:+, holding out $holdout})"
+"$py" "$here/train.py" --features-dir "$work/features" --out-dir "$work/shipped" --seed 1 \
+    --holdout "$holdout" ${TRAIN_ARGS:-}
 echo "== export"
 "$py" "$here/export.py" --checkpoint "$work/shipped/model.pt" --version "$version"
-"$py" "$here/plots.py" curves "$work/shipped/history.json" "$root/models/training-curves.png"
+"$py" "$here/plots.py" curves "$work/shipped/history.json" "$root/models/figures/training-curves.png"
 echo "== done: models/emotion-crnn.onnx version $version"
