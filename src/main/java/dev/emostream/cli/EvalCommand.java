@@ -1,6 +1,7 @@
 package dev.emostream.cli;
 
 import dev.emostream.audio.ChannelSelection;
+import dev.emostream.audio.TelephonyChannel;
 import dev.emostream.audio.WavAudio;
 import dev.emostream.audio.WavReader;
 import dev.emostream.model.EmotionModel;
@@ -56,6 +57,10 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--threads", paramLabel = "N", description = "Clips processed in parallel (default: cores).")
     Integer threads;
+
+    @Option(names = "--telephony", paramLabel = "mulaw|alaw", converter = FeaturesCommand.TelephonyLawConverter.class,
+            description = "Pass every clip through a simulated 8 kHz G.711 telephone line first (the call-center condition).")
+    TelephonyChannel.Law telephony;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON (for plots).")
     Path json;
@@ -172,7 +177,16 @@ final class EvalCommand implements Callable<Integer> {
             int[] at = new int[checkpointSteps.length];
             Arrays.fill(at, -1);
             int[] end = {-1};
-            StreamClassifier stream = new StreamClassifier(model, audio.sampleRate(), modelOptions.maxQueuedFrames,
+            int rate = audio.sampleRate();
+            if (telephony != null) {
+                TelephonyChannel line = new TelephonyChannel(rate, telephony);
+                float[] narrow = new float[line.maxOutput(mono.length) + line.maxFlushOutput()];
+                int n = line.process(mono, 0, mono.length, narrow, 0);
+                n += line.flush(narrow, n);
+                mono = Arrays.copyOf(narrow, n);
+                rate = TelephonyChannel.RATE;
+            }
+            StreamClassifier stream = new StreamClassifier(model, rate, modelOptions.maxQueuedFrames,
                     (state, step, probs) -> {
                         int decision = argmaxAllowed(probs, allowed);
                         end[0] = decision;
@@ -182,7 +196,7 @@ final class EvalCommand implements Callable<Integer> {
                             }
                         }
                     });
-            int chunk = Math.max(1, audio.sampleRate() * chunkMs / 1000);
+            int chunk = Math.max(1, rate * chunkMs / 1000);
             for (int pos = 0; pos < mono.length; pos += chunk) {
                 stream.accept(mono, pos, Math.min(chunk, mono.length - pos));
             }

@@ -2,6 +2,7 @@ package dev.emostream.cli;
 
 import dev.emostream.audio.ChannelSelection;
 import dev.emostream.audio.WavReader;
+import dev.emostream.audio.TelephonyChannel;
 import dev.emostream.audio.WavStream;
 import dev.emostream.features.FeaturePipeline;
 import dev.emostream.features.FeatureSpec;
@@ -24,11 +25,13 @@ final class FeatureFile {
     private final FeatureSpec spec;
     private final ChannelSelection selection;
     private final WavReader reader;
+    private final TelephonyChannel.Law telephony; // null: the audio as it is
 
-    FeatureFile(FeatureSpec spec, ChannelSelection selection, WavReader reader) {
+    FeatureFile(FeatureSpec spec, ChannelSelection selection, WavReader reader, TelephonyChannel.Law telephony) {
         this.spec = spec;
         this.selection = selection;
         this.reader = reader;
+        this.telephony = telephony;
     }
 
     /** Never throws for a bad file: the failure becomes the outcome, and the run goes on. */
@@ -52,14 +55,23 @@ final class FeatureFile {
         float[] block = new float[BLOCK_FRAMES * channels];
         float[] mono = new float[BLOCK_FRAMES];
         selection.toMono(block, 0, 0, channels, mono, 0); // refuses a channel the file lacks, before any work
-        FeaturePipeline pipeline = new FeaturePipeline(spec, wav.sampleRate());
+        TelephonyChannel line = telephony == null ? null : new TelephonyChannel(wav.sampleRate(), telephony);
+        float[] narrow = line == null ? null : new float[Math.max(line.maxOutput(BLOCK_FRAMES), line.maxFlushOutput())];
+        FeaturePipeline pipeline = new FeaturePipeline(spec, line == null ? wav.sampleRate() : TelephonyChannel.RATE);
         Files.createDirectories(job.output().toAbsolutePath().getParent());
         try (NpyWriter npy = NpyWriter.create(job.output(), spec.featureCount())) {
             FrameSink sink = (index, features) -> append(npy, features);
             int frames;
             while ((frames = wav.read(block, BLOCK_FRAMES)) > 0) {
                 selection.toMono(block, 0, frames, channels, mono, 0);
-                pipeline.accept(mono, 0, frames, sink);
+                if (line == null) {
+                    pipeline.accept(mono, 0, frames, sink);
+                } else {
+                    pipeline.accept(narrow, 0, line.process(mono, 0, frames, narrow, 0), sink);
+                }
+            }
+            if (line != null) {
+                pipeline.accept(narrow, 0, line.flush(narrow, 0), sink);
             }
             pipeline.finish(sink);
             double seconds = wav.framesRead() / (double) wav.sampleRate();
@@ -67,7 +79,8 @@ final class FeatureFile {
                 return FeatureOutcome.failed(job, seconds, String.format(Locale.ROOT,
                         "too short: %.3f s gives no complete %d-sample window", seconds, spec.winLength()));
             }
-            long expected = expectedFrames(wav.framesRead(), wav.sampleRate());
+            long expected = line == null ? expectedFrames(wav.framesRead(), wav.sampleRate())
+                    : expectedFrames(ceilDiv(wav.framesRead() * TelephonyChannel.RATE, wav.sampleRate()), TelephonyChannel.RATE);
             if (npy.rows() != expected) {
                 // The pipeline promises ceil(n * rate / inputRate) resampled samples; anything else is a bug.
                 return FeatureOutcome.failed(job, seconds, "internal error: " + npy.rows() + " frames computed, "
@@ -80,8 +93,11 @@ final class FeatureFile {
 
     /** Frames of a stream of {@code inputFrames} samples at {@code inputRate}, once resampled to the spec's rate. */
     long expectedFrames(long inputFrames, int inputRate) {
-        long resampled = -Math.floorDiv(-inputFrames * spec.sampleRate(), (long) inputRate); // ceiling
-        return spec.framesFor(resampled);
+        return spec.framesFor(ceilDiv(inputFrames * spec.sampleRate(), inputRate));
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return -Math.floorDiv(-a, b);
     }
 
     private static void append(NpyWriter npy, float[] features) {

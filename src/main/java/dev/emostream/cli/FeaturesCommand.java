@@ -2,6 +2,7 @@ package dev.emostream.cli;
 
 import dev.emostream.audio.ChannelSelection;
 import dev.emostream.audio.Resampler;
+import dev.emostream.audio.TelephonyChannel;
 import dev.emostream.audio.WavReader;
 import dev.emostream.features.FeatureSpec;
 import dev.emostream.features.StreamingFeatureExtractor;
@@ -70,6 +71,12 @@ final class FeaturesCommand implements Callable<Integer> {
             description = "Multi-channel input: 'mix' to average the channels, or a 0-based channel (default: ${DEFAULT-VALUE}).")
     ChannelSelection channel;
 
+    @Option(names = "--telephony", paramLabel = "mulaw|alaw", converter = TelephonyLawConverter.class,
+            description = "First pass the audio through a simulated telephone line: 8 kHz band limit and a G.711 "
+                    + "round trip (mu-law or A-law), as call-center audio arrives. For training and evaluating on "
+                    + "the telephony condition.")
+    TelephonyChannel.Law telephony;
+
     @Option(names = "--threads", paramLabel = "N",
             description = "Worker threads, 1-" + MAX_THREADS + " (default: the number of cores).")
     Integer threads;
@@ -100,7 +107,7 @@ final class FeaturesCommand implements Callable<Integer> {
 
         WavReader reader = new WavReader(WavReader.Limits.DEFAULT.withMaxDataBytes(maxFileMb << 20));
         long start = System.nanoTime();
-        List<FeatureOutcome> outcomes = run(jobs, new FeatureFile(spec, channel, reader), workers);
+        List<FeatureOutcome> outcomes = run(jobs, new FeatureFile(spec, channel, reader, telephony), workers);
         double wall = (System.nanoTime() - start) / 1e9;
         try {
             if (manifest != null) {
@@ -223,6 +230,18 @@ final class FeaturesCommand implements Callable<Integer> {
                 err.println("  " + f.job().audio() + ": " + f.error());
             }
             err.flush();
+        }
+    }
+
+    /** Parses --telephony while picocli parses, so a bad value is a usage error. */
+    static final class TelephonyLawConverter implements CommandLine.ITypeConverter<TelephonyChannel.Law> {
+        @Override
+        public TelephonyChannel.Law convert(String value) {
+            try {
+                return TelephonyChannel.Law.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.emostream.audio.ChannelSelection;
 import dev.emostream.audio.Encoding;
+import dev.emostream.audio.TelephonyChannel;
 import dev.emostream.audio.WavReader;
 import dev.emostream.audio.WavWriter;
 import dev.emostream.features.FeaturePipeline;
@@ -95,6 +96,35 @@ class FeaturesCommandTest {
                 written);
         assertEquals(SPEC, FeatureSpec.read(out.resolve("feature-spec.json")));
         assertEquals(List.of("a.npy", "feature-spec.json"), filesUnder(out), "no temporary file left");
+    }
+
+    @Test
+    void telephonyFeaturesAreThoseOfTheAudioAfterAnEightKilohertzG711Line() throws IOException {
+        Path file = wav("call.wav", 44_100, 1, Encoding.S16LE, 1.2);
+        Path out = dir.resolve("tel");
+        CliTestSupport.Result r = CliTestSupport.run("features", file.toString(), "-o", out.toString(),
+                "--threads", "1", "--telephony", "alaw");
+        assertEquals(0, r.exitCode(), r.err());
+        float[][] written = NpyReader.read(out.resolve("call.npy"));
+
+        // the same chain, built by hand and fed in one go: line first, then the 8 kHz pipeline
+        float[] mono = new WavReader().read(file).mono(ChannelSelection.downmix());
+        TelephonyChannel line = new TelephonyChannel(44_100, TelephonyChannel.Law.ALAW);
+        float[] narrow = new float[line.maxOutput(mono.length) + line.maxFlushOutput()];
+        int n = line.process(mono, 0, mono.length, narrow, 0);
+        n += line.flush(narrow, n);
+        float[][] expected = FeaturePipeline.extractAll(SPEC, TelephonyChannel.RATE, Arrays.copyOf(narrow, n));
+        assertEquals(expected.length, written.length);
+        for (int f = 0; f < expected.length; f++) {
+            assertArrayEquals(expected[f], written[f], "frame " + f);
+        }
+        // and the line really changed the audio: the top mel bands (above 4 kHz) lose their energy
+        float[][] wide = FeaturePipeline.extractAll(SPEC, 44_100, mono);
+        int top = SPEC.featureCount() - 1;
+        assertTrue(wide[50][top] - written[50][top] > 5, "band above 4 kHz: " + wide[50][top] + " vs " + written[50][top]);
+
+        CliTestSupport.Result bad = CliTestSupport.run("features", file.toString(), "-o", out.toString(), "--telephony", "gsm");
+        assertEquals(2, bad.exitCode());
     }
 
     @Test
