@@ -14,7 +14,9 @@ jar="$root/target/emostream.jar"
 
 source "$here/folds.sh"
 
-for fold in "${@:-1 2 3 4 5}"; do
+folds=("$@")
+[ $# -gt 0 ] || folds=(1 2 3 4 5)
+for fold in "${folds[@]}"; do
     i=$((fold - 1))
     holdout=$(fold_holdout "$fold" "$work/wav")
     out="$work/eval/fold-$fold"
@@ -26,11 +28,14 @@ for fold in "${@:-1 2 3 4 5}"; do
     run_eval() {  # corpus speakers extra-args...
         local corpus=$1 speakers=$2; shift 2
         java -jar "$jar" eval --manifest "$work/wav/$corpus/manifest.csv" --speakers "$speakers" \
-            --model "$out/model/emotion-crnn.json" --json "$out/$corpus.json" "$@" > "$out/$corpus.txt" 2>/dev/null
+            --model "$out/model/emotion-crnn.json" --json "$out/$corpus.json" "$@" > "$out/$corpus.txt" 2> "$out/$corpus.err"
         echo "fold $fold $corpus: $(tail -1 "$out/$corpus.txt")"
+        if grep -q "failed and are not counted" "$out/$corpus.err"; then
+            echo "fold $fold $corpus: some clips failed, see $out/$corpus.err" >&2
+        fi
     }
     run_eval ravdess "${ravdess_folds[$i]}"
     run_eval ased "$(fold_ased "$fold" "$work/wav")" --restrict-labels
-    [ -n "${nemo_folds[$i]}" ] && run_eval nemo "${nemo_folds[$i]}" --restrict-labels
-    [ -n "${tess_folds[$i]}" ] && run_eval tess "${tess_folds[$i]}" --restrict-labels
+    if [ -n "${nemo_folds[$i]}" ]; then run_eval nemo "${nemo_folds[$i]}" --restrict-labels; fi
+    if [ -n "${tess_folds[$i]}" ]; then run_eval tess "${tess_folds[$i]}" --restrict-labels; fi
 done

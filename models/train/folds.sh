@@ -13,7 +13,7 @@ fold_ased() {  # fold, wav dir
 fold_holdout() {  # fold, wav dir
     local i=$(($1 - 1))
     local holdout="ravdess:${ravdess_folds[$i]};ased:$(fold_ased "$1" "$2")"
-    [ -n "${nemo_folds[$i]}" ] && holdout="$holdout;nemo:${nemo_folds[$i]}"
-    [ -n "${tess_folds[$i]}" ] && holdout="$holdout;tess:${tess_folds[$i]}"
+    if [ -n "${nemo_folds[$i]}" ]; then holdout="$holdout;nemo:${nemo_folds[$i]}"; fi
+    if [ -n "${tess_folds[$i]}" ]; then holdout="$holdout;tess:${tess_folds[$i]}"; fi
     echo "$holdout"
 }

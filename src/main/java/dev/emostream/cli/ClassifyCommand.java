@@ -79,7 +79,7 @@ final class ClassifyCommand implements Callable<Integer> {
             }
             stream.finish();
             if (last[0] == null) {
-                out.println("too short for a decision (no complete step of " + Math.round(stepSeconds * 1000) + " ms)");
+                out.printf(Locale.ROOT, "too short for a decision: the first step needs %.0f ms of audio%n", 1000 * firstStepEnd);
                 return 1;
             }
             int k = argmax(last[0]);

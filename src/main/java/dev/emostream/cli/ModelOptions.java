@@ -9,6 +9,9 @@ import picocli.CommandLine.ParameterException;
 
 /** Options shared by the commands that run the model. */
 final class ModelOptions {
+    /** 10^7 frames = 28 hours of audio at 10 ms a frame, 2.6 GB of queued features: more is a mistake. */
+    static final int MAX_QUEUED_FRAMES = 10_000_000;
+
     @Option(names = "--model", paramLabel = "FILE.json",
             description = "Model descriptor (the .onnx beside it). Default: the model bundled in the jar.")
     Path model;
@@ -29,8 +32,9 @@ final class ModelOptions {
 
     /** Checks the options before any work starts: a bad value is a usage error. */
     ExecutionProvider validate(CommandSpec command) {
-        if (maxQueuedFrames < 1) {
-            throw new ParameterException(command.commandLine(), "--max-queued-frames must be positive, got " + maxQueuedFrames);
+        if (maxQueuedFrames < 64 || maxQueuedFrames > MAX_QUEUED_FRAMES) {
+            throw new ParameterException(command.commandLine(), "--max-queued-frames must be in [64, "
+                    + MAX_QUEUED_FRAMES + "], got " + maxQueuedFrames);
         }
         ExecutionProvider choice;
         try {

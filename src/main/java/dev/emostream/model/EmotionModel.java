@@ -96,26 +96,43 @@ public final class EmotionModel implements AutoCloseable {
 
     private static EmotionModel create(ModelDescriptor descriptor, byte[] onnxBytes, String origin,
                                        ExecutionProvider choice, int intraOpThreads) {
-        String onnx = origin;
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        OrtSession session = null;
-        try {
-            OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-            options.setIntraOpNumThreads(intraOpThreads);
-            options.setInterOpNumThreads(1);
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        try (OrtSession.SessionOptions options = options(intraOpThreads)) {
             String provider = selectProvider(options, choice);
-            session = env.createSession(onnxBytes, options);
+            OrtSession session;
+            try {
+                session = env.createSession(onnxBytes, options);
+            } catch (OrtException e) {
+                if (!"cuda".equals(provider) || choice != ExecutionProvider.AUTO) {
+                    throw e;
+                }
+                // The CUDA provider loaded but the session could not start on it (no usable device or
+                // driver): with "auto", fall back to the CPU and say why.
+                LOG.log(System.Logger.Level.WARNING, "inference on CPU: CUDA session failed: " + e.getMessage());
+                try (OrtSession.SessionOptions cpu = options(intraOpThreads)) {
+                    session = env.createSession(onnxBytes, cpu);
+                }
+                provider = "cpu";
+            }
             EmotionModel model = new EmotionModel(descriptor, env, session, provider);
-            model.checkGraph(onnx);
+            try {
+                model.checkGraph(origin);
+            } catch (OrtException | RuntimeException e) {
+                model.close();
+                throw e;
+            }
             return model;
         } catch (OrtException e) {
-            closeQuietly(session);
-            throw new ModelException("ONNX Runtime cannot load " + onnx + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            closeQuietly(session);
-            throw e;
+            throw new ModelException("ONNX Runtime cannot load " + origin + ": " + e.getMessage(), e);
         }
+    }
+
+    private static OrtSession.SessionOptions options(int intraOpThreads) throws OrtException {
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        options.setIntraOpNumThreads(intraOpThreads);
+        options.setInterOpNumThreads(1);
+        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        return options;
     }
 
     /** Picks the execution provider and says which one and why, once, in the log. */
@@ -140,7 +157,8 @@ public final class EmotionModel implements AutoCloseable {
         if (choice == ExecutionProvider.CUDA) {
             throw new ModelException("CUDA inference requested but unavailable: " + why);
         }
-        LOG.log(System.Logger.Level.INFO, "inference on CPU: " + why);
+        LOG.log(choice == ExecutionProvider.AUTO && built ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
+                "inference on CPU: " + why);
         return "cpu";
     }
 

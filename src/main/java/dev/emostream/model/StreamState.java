@@ -16,6 +16,13 @@ import java.util.Arrays;
  */
 public final class StreamState implements FrameSink {
     private static final int FORMAT = 1;
+    /** The queue is one float array. */
+    private static final long MAX_QUEUE_VALUES = Integer.MAX_VALUE - 8;
+
+    /** The largest queue limit a stream of {@code featureCount}-value frames can have. */
+    public static int maxQueuedFrames(int featureCount) {
+        return (int) (MAX_QUEUE_VALUES / featureCount);
+    }
 
     private final int featureCount;
     private final int maxQueuedFrames;
@@ -26,6 +33,10 @@ public final class StreamState implements FrameSink {
 
     public StreamState(ModelDescriptor descriptor, int maxQueuedFrames) {
         this(descriptor.featureSpec().featureCount(), sizes(descriptor), maxQueuedFrames);
+        if (maxQueuedFrames < descriptor.framesPerStep()) {
+            throw new IllegalArgumentException("maxQueuedFrames " + maxQueuedFrames + " can never hold one step of "
+                    + descriptor.framesPerStep() + " frames");
+        }
     }
 
     private static int[] sizes(ModelDescriptor descriptor) {
@@ -33,8 +44,9 @@ public final class StreamState implements FrameSink {
     }
 
     StreamState(int featureCount, int[] stateSizes, int maxQueuedFrames) {
-        if (maxQueuedFrames < 1) {
-            throw new IllegalArgumentException("maxQueuedFrames must be positive, got " + maxQueuedFrames);
+        if (maxQueuedFrames < 1 || (long) maxQueuedFrames * featureCount > MAX_QUEUE_VALUES) {
+            throw new IllegalArgumentException("maxQueuedFrames must be in [1, " + maxQueuedFrames(featureCount)
+                    + "] for " + featureCount + " features per frame, got " + maxQueuedFrames);
         }
         this.featureCount = featureCount;
         this.maxQueuedFrames = maxQueuedFrames;
@@ -112,15 +124,23 @@ public final class StreamState implements FrameSink {
             int featureCount = buf.getInt();
             int count = buf.getInt();
             int queued = buf.getInt();
-            boolean fits = format == FORMAT && featureCount == state.featureCount && count == state.tensors.length
-                    && queued >= 0 && queued <= maxQueuedFrames;
             long steps = buf.getLong();
+            boolean fits = format == FORMAT && featureCount == state.featureCount && count == state.tensors.length
+                    && queued >= 0 && queued <= maxQueuedFrames && steps >= 0;
+            long floats = (long) queued * featureCount;
             for (int i = 0; fits && i < count; i++) {
                 fits = buf.getInt() == state.tensors[i].length;
+                floats += state.tensors[i].length;
             }
             if (!fits) {
                 throw new ModelException("stream state (format " + format + ", " + featureCount + " features, "
-                        + count + " tensors, " + queued + " frames) does not fit model " + descriptor.modelVersion());
+                        + count + " tensors, " + queued + " frames, " + steps + " steps) does not fit model "
+                        + descriptor.modelVersion());
+            }
+            // Check the length before allocating anything it declares.
+            if (buf.remaining() != 4 * floats) {
+                throw new ModelException("stream state holds " + buf.remaining() + " bytes of values, its header "
+                        + "declares " + 4 * floats);
             }
             state.stepsDone = steps;
             FloatBuffer in = buf.asFloatBuffer();

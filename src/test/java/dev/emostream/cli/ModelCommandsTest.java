@@ -65,6 +65,36 @@ class ModelCommandsTest {
     }
 
     @Test
+    void restrictedDecisionsUseOnlyTheManifestsLabels() throws IOException {
+        Path manifest = dir.resolve("m.csv");
+        StringBuilder rows = new StringBuilder("file,speaker,emotion\n");
+        for (int i = 0; i < 6; i++) {
+            wav("r" + i + ".wav", 16_000, 1.0, 10 + i);
+            rows.append("r").append(i).append(".wav,s1,").append(i % 2 == 0 ? "calm" : "fearful").append('\n');
+        }
+        Files.writeString(manifest, rows.toString());
+        Path json = dir.resolve("r.json");
+        CliTestSupport.Result r = CliTestSupport.run("eval", "--manifest", manifest.toString(), "--restrict-labels",
+                "--json", json.toString(), "--provider", "cpu");
+        assertEquals(0, r.exitCode(), r.err());
+        com.fasterxml.jackson.databind.JsonNode report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile());
+        List<String> labels = new java.util.ArrayList<>();
+        report.get("labels").forEach(l -> labels.add(l.asText()));
+        long decided = 0;
+        for (int predicted = 0; predicted < labels.size(); predicted++) {
+            long column = 0;
+            for (com.fasterxml.jackson.databind.JsonNode row : report.get("confusion")) {
+                column += row.get(predicted).asLong();
+            }
+            if (!labels.get(predicted).equals("calm") && !labels.get(predicted).equals("fearful")) {
+                assertEquals(0, column, "no decision for " + labels.get(predicted));
+            }
+            decided += column;
+        }
+        assertEquals(6, decided);
+    }
+
+    @Test
     void speakersSelectAFold() throws IOException {
         wav("a.wav", 16_000, 1.0, 5);
         wav("b.wav", 16_000, 1.0, 6);

@@ -125,5 +125,14 @@ class StreamingParityTest {
         byte[] bytes = state.toBytes();
         assertThrows(ModelException.class,
                 () -> StreamState.fromBytes(java.util.Arrays.copyOf(bytes, bytes.length - 3), d, 1000));
+        assertThrows(ModelException.class,
+                () -> StreamState.fromBytes(java.util.Arrays.copyOf(bytes, bytes.length + 4), d, 1000), "trailing bytes");
+        byte[] negativeSteps = bytes.clone();
+        java.nio.ByteBuffer.wrap(negativeSteps).putLong(16, -5);
+        assertThrows(ModelException.class, () -> StreamState.fromBytes(negativeSteps, d, 1000));
+        byte[] hugeQueue = bytes.clone();
+        java.nio.ByteBuffer.wrap(hugeQueue).putInt(12, 1 << 26);
+        assertThrows(ModelException.class, () -> StreamState.fromBytes(hugeQueue, d, StreamState.maxQueuedFrames(64)));
+        assertThrows(IllegalArgumentException.class, () -> new StreamState(d, d.framesPerStep() - 1));
     }
 }
