@@ -30,8 +30,9 @@ import picocli.CommandLine.ParameterException;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Generates a voice-like test signal (44.1 kHz stereo WAV) and streams it in small chunks "
-            + "through decoding, downmix, resampling and the MFCC extractor.",
-            "Checks the streamed frames equal the one-shot computation, writes them as .npy and prints an energy timeline."})
+            + "through decoding, downmix, resampling and the feature extractor.",
+            "Checks the streamed frames equal the one-shot computation, writes them as .npy, prints an energy timeline, "
+            + "and runs the bundled emotion model over the same stream."})
 final class DemoCommand implements Callable<Integer> {
 
     @Option(names = {"-o", "--out-dir"}, paramLabel = "DIR", defaultValue = "emostream-demo",
