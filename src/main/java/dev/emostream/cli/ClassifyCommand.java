@@ -74,10 +74,7 @@ final class ClassifyCommand implements Callable<Integer> {
                         }
                     });
             int chunk = Math.max(1, audio.sampleRate() * chunkMs / 1000);
-            for (int pos = 0; pos < mono.length; pos += chunk) {
-                stream.accept(mono, pos, Math.min(chunk, mono.length - pos));
-            }
-            stream.finish();
+            stream.streamAll(mono, chunk);
             if (last[0] == null) {
                 out.printf(Locale.ROOT, "too short for a decision: the first step needs %.0f ms of audio%n", 1000 * firstStepEnd);
                 return 1;

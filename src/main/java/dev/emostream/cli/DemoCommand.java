@@ -127,10 +127,7 @@ final class DemoCommand implements Callable<Integer> {
                     next[0] += 1.0;
                 }
             });
-            for (int pos = 0; pos < mono.length; pos += chunk) {
-                stream.accept(mono, pos, Math.min(chunk, mono.length - pos));
-            }
-            stream.finish();
+            stream.streamAll(mono, chunk);
         }
     }
 

@@ -197,10 +197,7 @@ final class EvalCommand implements Callable<Integer> {
                         }
                     });
             int chunk = Math.max(1, rate * chunkMs / 1000);
-            for (int pos = 0; pos < mono.length; pos += chunk) {
-                stream.accept(mono, pos, Math.min(chunk, mono.length - pos));
-            }
-            stream.finish();
+            stream.streamAll(mono, chunk);
             if (end[0] < 0) {
                 return new ClipResult(file.toString(), truth, -1, at, "too short for one model step");
             }

@@ -29,6 +29,17 @@ public final class StreamClassifier {
         inference.runReady(List.of(state), listener);
     }
 
+    /** Streams a whole signal in chunks of {@code chunk} samples, as a live source would, then ends it. */
+    public void streamAll(float[] mono, int chunk) {
+        if (chunk < 1) {
+            throw new IllegalArgumentException("chunk must be positive, got " + chunk);
+        }
+        for (int pos = 0; pos < mono.length; pos += chunk) {
+            accept(mono, pos, Math.min(chunk, mono.length - pos));
+        }
+        finish();
+    }
+
     /** Ends the stream: flushes the resampler and runs the last complete steps. */
     public void finish() {
         pipeline.finish(state);
