@@ -120,47 +120,12 @@ public final class WavWriter {
     }
 
     private static void writeSamples(OutputStream out, float[] samples, Encoding encoding) throws IOException {
-        int bytesPerSample = encoding.bytesPerSample();
         byte[] buffer = new byte[WRITE_BUFFER_BYTES];
-        int perBuffer = buffer.length / bytesPerSample;
+        int perBuffer = buffer.length / encoding.bytesPerSample();
         for (int start = 0; start < samples.length; start += perBuffer) {
             int count = Math.min(perBuffer, samples.length - start);
-            for (int i = 0; i < count; i++) {
-                float x = samples[start + i];
-                int at = i * bytesPerSample;
-                switch (encoding) {
-                    case S16LE: {
-                        short s = toS16(x);
-                        buffer[at] = (byte) s;
-                        buffer[at + 1] = (byte) (s >> 8);
-                        break;
-                    }
-                    case F32LE: {
-                        int bits = Float.floatToRawIntBits(x);
-                        buffer[at] = (byte) bits;
-                        buffer[at + 1] = (byte) (bits >> 8);
-                        buffer[at + 2] = (byte) (bits >> 16);
-                        buffer[at + 3] = (byte) (bits >> 24);
-                        break;
-                    }
-                    case MULAW:
-                        buffer[at] = G711.linearToUlaw(toS16(x));
-                        break;
-                    case ALAW:
-                        buffer[at] = G711.linearToAlaw(toS16(x));
-                        break;
-                    default:
-                        throw new AssertionError("encoding without an encoder: " + encoding);
-                }
-            }
-            out.write(buffer, 0, count * bytesPerSample);
+            out.write(buffer, 0, SampleEncoder.encode(encoding, samples, start, count, buffer, 0));
         }
-    }
-
-    /** Scales by 32768, rounds and clips: the inverse of the decoder's division by 32768. */
-    private static short toS16(float x) {
-        int rounded = Math.round(x * 32768f);
-        return (short) Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, rounded));
     }
 
     /** A fixed-size little-endian byte builder for the header. */

@@ -1,5 +1,6 @@
 package dev.emostream.cli;
 
+import dev.emostream.audio.DemoSignal;
 import dev.emostream.audio.ChannelSelection;
 import dev.emostream.audio.Encoding;
 import dev.emostream.audio.WavAudio;

@@ -1,5 +1,6 @@
 package dev.emostream.cli;
 
+import dev.emostream.audio.DemoSignal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,4 +1,4 @@
-package dev.emostream.cli;
+package dev.emostream.audio;
 
 import java.util.Random;
 
@@ -7,7 +7,7 @@ import java.util.Random;
  * a moving pitch (110-230 Hz) shaped by the formants of three vowels (/a/, /i/, /u/), separated by
  * pauses, then a rising chirp; light noise throughout. Deterministic for a given seed.
  */
-final class DemoSignal {
+public final class DemoSignal {
     private DemoSignal() {
     }
 
@@ -18,7 +18,7 @@ final class DemoSignal {
         {{300, 60}, {870, 90}, {2240, 150}},     // u
     };
 
-    static float[] generate(int sampleRate, double seconds, long seed) {
+    public static float[] generate(int sampleRate, double seconds, long seed) {
         int n = (int) Math.round(sampleRate * seconds);
         float[] x = new float[n];
         Random random = new Random(seed);

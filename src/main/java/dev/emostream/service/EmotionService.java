@@ -1,0 +1,182 @@
+package dev.emostream.service;
+
+import dev.emostream.kafka.EmbeddedKafka;
+import dev.emostream.model.EmotionModel;
+import dev.emostream.model.ExecutionProvider;
+import dev.emostream.stream.EmotionTopology;
+import dev.emostream.stream.StreamCounters;
+import dev.emostream.stream.TopologySettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+
+/**
+ * The running service: the embedded broker when no cluster is configured, the model, the topics,
+ * and the Kafka Streams application on the emotion topology. {@link #start} and {@link #close} are
+ * all a caller needs.
+ */
+public final class EmotionService implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(EmotionService.class.getName());
+
+    private final ServiceConfig config;
+    private final EmbeddedKafka broker;
+    private final EmotionModel model;
+    private final KafkaStreams streams;
+    private final StreamCounters counters;
+    private final String bootstrapServers;
+
+    private EmotionService(ServiceConfig config, EmbeddedKafka broker, EmotionModel model, KafkaStreams streams,
+                           StreamCounters counters, String bootstrapServers) {
+        this.config = config;
+        this.broker = broker;
+        this.model = model;
+        this.streams = streams;
+        this.counters = counters;
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    public static EmotionService start(ServiceConfig config) {
+        EmbeddedKafka broker = null;
+        EmotionModel model = null;
+        try {
+            if (config.embedded()) {
+                String dir = config.get(ServiceConfig.Key.EMBEDDED_DIR);
+                broker = dir.isEmpty()
+                        ? EmbeddedKafka.start(config.getInt(ServiceConfig.Key.EMBEDDED_PORT), Files.createTempDirectory("emostream-kafka-"), true)
+                        : EmbeddedKafka.start(config.getInt(ServiceConfig.Key.EMBEDDED_PORT), Path.of(dir), false);
+            }
+            String bootstrap = broker != null ? broker.bootstrapServers() : config.get(ServiceConfig.Key.BOOTSTRAP_SERVERS);
+            model = loadModel(config);
+            createTopics(config, bootstrap);
+            StreamCounters counters = new StreamCounters();
+            KafkaStreams streams = new KafkaStreams(
+                    EmotionTopology.build(topologySettings(config), model, counters), streamsProperties(config, bootstrap));
+            streams.setUncaughtExceptionHandler(e -> {
+                // Bad records never get here (the processor dead-letters them): this is a bug or
+                // an infrastructure failure. A fresh thread resumes from the last commit.
+                LOG.log(System.Logger.Level.ERROR, "stream thread failed, replacing it: " + e, e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            });
+            streams.start();
+            return new EmotionService(config, broker, model, streams, counters, bootstrap);
+        } catch (java.io.IOException e) {
+            closeQuietly(model, broker);
+            throw new java.io.UncheckedIOException("cannot create the embedded broker's directory", e);
+        } catch (RuntimeException e) {
+            closeQuietly(model, broker);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(EmotionModel model, EmbeddedKafka broker) {
+        if (model != null) {
+            model.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    static EmotionModel loadModel(ServiceConfig config) {
+        ExecutionProvider provider = ExecutionProvider.parse(config.get(ServiceConfig.Key.MODEL_PROVIDER));
+        int threads = config.getInt(ServiceConfig.Key.MODEL_THREADS);
+        String path = config.get(ServiceConfig.Key.MODEL_PATH);
+        return path.isEmpty() ? EmotionModel.loadBundled(provider, threads) : EmotionModel.load(Path.of(path), provider, threads);
+    }
+
+    public static TopologySettings topologySettings(ServiceConfig c) {
+        return new TopologySettings(
+                c.get(ServiceConfig.Key.TOPIC_AUDIO), c.get(ServiceConfig.Key.TOPIC_EMOTIONS), c.get(ServiceConfig.Key.TOPIC_DLQ),
+                c.getLong(ServiceConfig.Key.EVENT_HOP_MS), c.getLong(ServiceConfig.Key.IDLE_TIMEOUT_MS),
+                c.getLong(ServiceConfig.Key.IDLE_CHECK_INTERVAL_MS), c.getLong(ServiceConfig.Key.INFERENCE_INTERVAL_MS),
+                c.getInt(ServiceConfig.Key.INFERENCE_MAX_BATCH), c.getInt(ServiceConfig.Key.FRAME_MAX_BYTES),
+                c.getInt(ServiceConfig.Key.FRAME_MAX_CHANNELS), c.getInt(ServiceConfig.Key.STREAM_MAX_QUEUED_FRAMES),
+                c.getLong(ServiceConfig.Key.STREAMS_MAX_ACTIVE));
+    }
+
+    static Properties streamsProperties(ServiceConfig c, String bootstrap) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, c.get(ServiceConfig.Key.APPLICATION_ID));
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, c.get(ServiceConfig.Key.PROCESSING_GUARANTEE));
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, c.getLong(ServiceConfig.Key.COMMIT_INTERVAL_MS));
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, c.getInt(ServiceConfig.Key.NUM_STREAM_THREADS));
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, c.getLong(ServiceConfig.Key.CACHE_MAX_BYTES));
+        if (!c.get(ServiceConfig.Key.STATE_DIR).isEmpty()) {
+            p.put(StreamsConfig.STATE_DIR_CONFIG, c.get(ServiceConfig.Key.STATE_DIR));
+        }
+        // Events are latency-bound: do not hold them back for batching (Kafka Streams' default is 100 ms).
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+        p.putAll(c.kafkaOverrides());
+        return p;
+    }
+
+    static void createTopics(ServiceConfig c, String bootstrap) {
+        Map<String, Object> adminConfig = new java.util.HashMap<>(c.kafkaOverrides());
+        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (Admin admin = Admin.create(adminConfig)) {
+            Topics.ensure(admin, List.of(c.get(ServiceConfig.Key.TOPIC_AUDIO), c.get(ServiceConfig.Key.TOPIC_EMOTIONS),
+                    c.get(ServiceConfig.Key.TOPIC_DLQ)), c.getInt(ServiceConfig.Key.TOPIC_PARTITIONS),
+                    c.getInt(ServiceConfig.Key.TOPIC_REPLICATION_FACTOR));
+        }
+    }
+
+    /** Waits until the Streams application is running (tasks assigned and restored). */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            KafkaStreams.State state = streams.state();
+            if (state == KafkaStreams.State.RUNNING) {
+                return true;
+            }
+            if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING) {
+                return false;
+            }
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
+        return false;
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public boolean embedded() {
+        return broker != null;
+    }
+
+    public ServiceConfig config() {
+        return config;
+    }
+
+    public StreamCounters counters() {
+        return counters;
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public EmotionModel model() {
+        return model;
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+        model.close();
+        if (broker != null) {
+            broker.close();
+        }
+    }
+}

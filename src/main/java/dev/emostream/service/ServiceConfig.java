@@ -1,0 +1,272 @@
+package dev.emostream.service;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * Every setting of the stream service, with its default, in one place. Values come from, lowest
+ * precedence first: the defaults below, a properties file ({@code --config}), the environment
+ * ({@code EMOSTREAM_TOPIC_AUDIO} for {@code topic.audio}; {@code KAFKA_BOOTSTRAP_SERVERS} too), and
+ * command-line flags. Keys starting with {@code kafka.} pass through to Kafka Streams and its
+ * clients with the prefix removed (security settings, for example). An unknown key or a value out of
+ * range is refused with a message naming it, before anything starts.
+ */
+public final class ServiceConfig {
+
+    /** A setting: name, default, what it means, and for numbers the accepted range. */
+    public enum Key {
+        BOOTSTRAP_SERVERS("bootstrap.servers", "", "Kafka cluster to use; empty starts an embedded one-node broker on 127.0.0.1 (demo mode)"),
+        EMBEDDED_PORT("embedded.port", "9092", "client port of the embedded broker (0: any free port)", 0, 65535),
+        EMBEDDED_DIR("embedded.dir", "", "log directory of the embedded broker; empty: a temporary directory deleted at exit"),
+        APPLICATION_ID("application.id", "emostream", "Kafka Streams application id: instances with the same id share the work"),
+        TOPIC_AUDIO("topic.audio", "emostream.audio", "input topic of AudioFrame records, keyed by stream id"),
+        TOPIC_EMOTIONS("topic.emotions", "emostream.emotions", "output topic of EmotionEvent records, keyed by stream id"),
+        TOPIC_DLQ("topic.dlq", "emostream.audio.dlq", "dead-letter topic: refused input records with a reason header"),
+        TOPIC_PARTITIONS("topic.partitions", "4", "partitions of the topics this service creates when missing", 1, 10_000),
+        TOPIC_REPLICATION_FACTOR("topic.replication.factor", "-1", "replication factor of created topics (-1: the broker's default)", -1, 32),
+        EVENT_HOP_MS("event.hop.ms", "500", "an EmotionEvent every this many ms of a stream's audio", 40, 600_000),
+        IDLE_TIMEOUT_MS("idle.timeout.ms", "30000", "a stream without frames for this long (wall clock) gets its final event and is evicted", 100, 86_400_000),
+        IDLE_CHECK_INTERVAL_MS("idle.check.interval.ms", "1000", "how often idle streams are looked for (wall clock)", 10, 3_600_000),
+        INFERENCE_INTERVAL_MS("inference.interval.ms", "10", "how often the streams of a task with complete model steps are run, all in one batched ONNX call (wall clock)", 1, 10_000),
+        INFERENCE_MAX_BATCH("inference.max.batch", "256", "most streams in one ONNX call", 1, 65_536),
+        FRAME_MAX_BYTES("frame.max.bytes", "262144", "largest AudioFrame payload; larger ones go to the dead-letter topic", 1, 16 << 20),
+        FRAME_MAX_CHANNELS("frame.max.channels", "8", "most interleaved channels in a frame", 1, 32),
+        STREAM_MAX_QUEUED_FRAMES("stream.max.queued.frames", "1000", "feature frames (10 ms each) a stream may hold before inference; a frame that would pass it goes to the dead-letter topic", 64, 1_000_000),
+        STREAMS_MAX_ACTIVE("streams.max.active", "10000", "streams one instance holds at once; frames of further new streams go to the dead-letter topic", 1, 10_000_000),
+        MODEL_PATH("model.path", "", "model descriptor JSON (the .onnx beside it); empty: the model bundled in the jar"),
+        MODEL_PROVIDER("model.provider", "auto", "ONNX Runtime execution provider: auto (CUDA when present), cuda or cpu"),
+        MODEL_THREADS("model.threads", "1", "ONNX Runtime intra-op threads per call", 1, 256),
+        PROCESSING_GUARANTEE("processing.guarantee", "exactly_once_v2", "Kafka Streams processing guarantee: exactly_once_v2 or at_least_once"),
+        COMMIT_INTERVAL_MS("commit.interval.ms", "100", "Kafka Streams commit interval; with exactly-once, events become visible to read_committed consumers at commits", 1, 600_000),
+        NUM_STREAM_THREADS("num.stream.threads", "1", "Kafka Streams processing threads per instance", 1, 256),
+        STATE_DIR("state.dir", "", "Kafka Streams state directory; empty: Kafka's default (java.io.tmpdir/kafka-streams)"),
+        CACHE_MAX_BYTES("statestore.cache.max.bytes", "67108864", "Kafka Streams record cache: stream states changed between commits are written to the changelog once per commit", 0, Long.MAX_VALUE);
+
+        private final String name;
+        private final String defaultValue;
+        private final String doc;
+        private final long min;
+        private final long max;
+        private final boolean numeric;
+
+        Key(String name, String defaultValue, String doc) {
+            this(name, defaultValue, doc, 0, 0, false);
+        }
+
+        Key(String name, String defaultValue, String doc, long min, long max) {
+            this(name, defaultValue, doc, min, max, true);
+        }
+
+        Key(String name, String defaultValue, String doc, long min, long max, boolean numeric) {
+            this.name = name;
+            this.defaultValue = defaultValue;
+            this.doc = doc;
+            this.min = min;
+            this.max = max;
+            this.numeric = numeric;
+        }
+
+        public String key() {
+            return name;
+        }
+
+        public String defaultValue() {
+            return defaultValue;
+        }
+
+        public String doc() {
+            return doc;
+        }
+
+        /** The environment variable that sets this key: {@code EMOSTREAM_} + upper case, dots as underscores. */
+        public String environmentVariable() {
+            return environmentName(name);
+        }
+
+        static Key byName(String name) {
+            for (Key k : values()) {
+                if (k.name.equals(name)) {
+                    return k;
+                }
+            }
+            return null;
+        }
+    }
+
+    /** Prefix of keys passed through to Kafka Streams and its clients. */
+    public static final String KAFKA_PREFIX = "kafka.";
+    static final String ENV_PREFIX = "EMOSTREAM_";
+
+    private final Map<Key, String> values;
+    private final Map<String, String> kafkaOverrides;
+
+    private ServiceConfig(Map<Key, String> values, Map<String, String> kafkaOverrides) {
+        this.values = values;
+        this.kafkaOverrides = kafkaOverrides;
+    }
+
+    public static ServiceConfig defaults() {
+        return resolve(Map.of(), Map.of(), Map.of());
+    }
+
+    /**
+     * Merges the sources (later ones win) and validates the result.
+     *
+     * @throws IllegalArgumentException naming every unknown key and every bad value
+     */
+    public static ServiceConfig resolve(Map<String, String> file, Map<String, String> environment, Map<String, String> flags) {
+        Map<String, String> merged = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        putAll(merged, file, "config file", problems);
+        putAll(merged, fromEnvironment(environment), "environment", problems);
+        putAll(merged, flags, "command line", problems);
+        Map<Key, String> values = new LinkedHashMap<>();
+        Map<String, String> kafka = new TreeMap<>();
+        for (Key k : Key.values()) {
+            values.put(k, k.defaultValue);
+        }
+        merged.forEach((name, value) -> {
+            if (name.startsWith(KAFKA_PREFIX)) {
+                kafka.put(name.substring(KAFKA_PREFIX.length()), value);
+            } else {
+                values.put(Key.byName(name), value.trim());
+            }
+        });
+        for (Map.Entry<Key, String> e : values.entrySet()) {
+            check(e.getKey(), e.getValue(), problems);
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
+        }
+        return new ServiceConfig(Collections.unmodifiableMap(values), Collections.unmodifiableMap(kafka));
+    }
+
+    /** Reads a Java properties file. */
+    public static Map<String, String> readFile(Path file) throws IOException {
+        Properties p = new Properties();
+        try (Reader in = Files.newBufferedReader(file)) {
+            p.load(in);
+        }
+        Map<String, String> map = new LinkedHashMap<>();
+        p.stringPropertyNames().forEach(n -> map.put(n, p.getProperty(n)));
+        return map;
+    }
+
+    private static void putAll(Map<String, String> merged, Map<String, String> source, String where, List<String> problems) {
+        source.forEach((name, value) -> {
+            if (!name.startsWith(KAFKA_PREFIX) && Key.byName(name) == null) {
+                problems.add("unknown setting '" + name + "' (" + where + ")");
+            } else {
+                merged.put(name, value);
+            }
+        });
+    }
+
+    /** The settings the environment gives: EMOSTREAM_* for known keys and KAFKA_BOOTSTRAP_SERVERS. */
+    static Map<String, String> fromEnvironment(Map<String, String> env) {
+        Map<String, String> map = new LinkedHashMap<>();
+        String bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS");
+        if (bootstrap != null) {
+            map.put(Key.BOOTSTRAP_SERVERS.name, bootstrap);
+        }
+        for (Key k : Key.values()) {
+            String v = env.get(k.environmentVariable());
+            if (v != null) {
+                map.put(k.name, v);
+            }
+        }
+        String kafkaEnv = ENV_PREFIX + "KAFKA_";
+        env.forEach((name, value) -> {
+            if (name.startsWith(kafkaEnv)) {
+                map.put(KAFKA_PREFIX + name.substring(kafkaEnv.length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
+            }
+        });
+        return map;
+    }
+
+    static String environmentName(String key) {
+        return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_');
+    }
+
+    private static void check(Key k, String value, List<String> problems) {
+        if (k.numeric) {
+            try {
+                long v = Long.parseLong(value);
+                if (v < k.min || v > k.max) {
+                    problems.add(k.name + " must be in [" + k.min + ", " + k.max + "], got " + value);
+                }
+            } catch (NumberFormatException e) {
+                problems.add(k.name + " must be an integer, got '" + value + "'");
+            }
+            return;
+        }
+        switch (k) {
+            case MODEL_PROVIDER -> {
+                if (!List.of("auto", "cuda", "cpu").contains(value)) {
+                    problems.add("model.provider must be auto, cuda or cpu, got '" + value + "'");
+                }
+            }
+            case PROCESSING_GUARANTEE -> {
+                if (!List.of("exactly_once_v2", "at_least_once").contains(value)) {
+                    problems.add("processing.guarantee must be exactly_once_v2 or at_least_once, got '" + value + "'");
+                }
+            }
+            case APPLICATION_ID, TOPIC_AUDIO, TOPIC_EMOTIONS, TOPIC_DLQ -> {
+                if (!value.matches("[a-zA-Z0-9._-]{1,249}")) {
+                    problems.add(k.name + " must be 1-249 of [a-zA-Z0-9._-], got '" + value + "'");
+                }
+            }
+            default -> { }
+        }
+    }
+
+    public String get(Key k) {
+        return values.get(k);
+    }
+
+    public int getInt(Key k) {
+        return Math.toIntExact(Long.parseLong(values.get(k)));
+    }
+
+    public long getLong(Key k) {
+        return Long.parseLong(values.get(k));
+    }
+
+    /** Whether no cluster was given, so the service starts its own broker. */
+    public boolean embedded() {
+        return get(Key.BOOTSTRAP_SERVERS).isEmpty();
+    }
+
+    /** Settings for Kafka Streams and its clients given with the {@code kafka.} prefix. */
+    public Map<String, String> kafkaOverrides() {
+        return kafkaOverrides;
+    }
+
+    /** The same settings with others replacing some (for the embedded broker's address, tests). */
+    public ServiceConfig with(Map<String, String> changes) {
+        Map<String, String> flags = new LinkedHashMap<>();
+        values.forEach((k, v) -> flags.put(k.name, v));
+        kafkaOverrides.forEach((k, v) -> flags.put(KAFKA_PREFIX + k, v));
+        flags.putAll(changes);
+        return resolve(Map.of(), Map.of(), flags);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        values.forEach((k, v) -> sb.append(k.name).append('=').append(v).append('\n'));
+        kafkaOverrides.forEach((k, v) -> sb.append(KAFKA_PREFIX).append(k).append('=')
+                .append(k.contains("password") || k.contains("jaas") ? "<hidden>" : v).append('\n'));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,398 @@
+package dev.emostream.stream;
+
+import dev.emostream.audio.AudioFormatException;
+import dev.emostream.audio.ChannelSelection;
+import dev.emostream.audio.Encoding;
+import dev.emostream.audio.NonFiniteSampleException;
+import dev.emostream.audio.Resampler;
+import dev.emostream.audio.SampleDecoder;
+import dev.emostream.contract.AudioFrame;
+import dev.emostream.contract.Contracts;
+import dev.emostream.contract.EmotionEvent;
+import dev.emostream.features.FeaturePipeline;
+import dev.emostream.features.FeatureSpec;
+import dev.emostream.model.BatchInference;
+import dev.emostream.model.EmotionModel;
+import dev.emostream.model.ModelDescriptor;
+import dev.emostream.model.StreamState;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The per-task heart of the service. Each AudioFrame is checked, decoded, mixed to mono and run
+ * through its stream's resampler and feature extractor; the feature frames queue in the stream's
+ * model state. A wall-clock punctuator then steps every stream of the task that has a complete
+ * model step in one batched ONNX call and emits an EmotionEvent whenever a stream's audio passes
+ * its next hop. A bad record goes to the dead-letter topic with its reason and changes nothing.
+ *
+ * <p>Every change to a stream is written to the changelogged store before the record is done, so
+ * a commit always covers both the input offsets and the state they produced (exactly-once).
+ * Live sessions are also kept as objects here, so the DSP state is not rebuilt per record.
+ */
+final class EmotionProcessor implements Processor<String, byte[], String, byte[]> {
+    private static final System.Logger LOG = System.getLogger(EmotionProcessor.class.getName());
+    static final String END_OF_STREAM = "end_of_stream";
+    static final String IDLE_TIMEOUT = "idle_timeout";
+
+    private final TopologySettings settings;
+    private final EmotionModel model;
+    private final ModelDescriptor descriptor;
+    private final FeatureSpec spec;
+    private final int framesPerStep;
+    private final StreamCounters counters;
+    private final BatchInference inference;
+    private final ChannelSelection downmix = ChannelSelection.downmix();
+    private final Map<String, StreamSession> sessions = new HashMap<>();
+    /** Sessions with a complete model step queued or an end to emit; insertion order. */
+    private final Set<StreamSession> ready = new LinkedHashSet<>();
+
+    private ProcessorContext<String, byte[]> context;
+    private KeyValueStore<String, byte[]> store;
+    private float[] samples = new float[4096];
+
+    EmotionProcessor(TopologySettings settings, EmotionModel model, StreamCounters counters) {
+        this.settings = settings;
+        this.model = model;
+        this.descriptor = model.descriptor();
+        this.spec = descriptor.featureSpec();
+        this.framesPerStep = descriptor.framesPerStep();
+        this.counters = counters;
+        this.inference = new BatchInference(model, settings.maxBatch(), Math.max(1, settings.maxQueuedFrames() / framesPerStep));
+    }
+
+    @Override
+    public void init(ProcessorContext<String, byte[]> context) {
+        this.context = context;
+        this.store = context.getStateStore(EmotionTopology.STORE);
+        List<String> unreadable = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = store.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, byte[]> kv = it.next();
+                try {
+                    StreamSession s = StreamSession.fromBytes(kv.value, descriptor, settings.maxQueuedFrames());
+                    sessions.put(kv.key, s);
+                    if (s.ended() || s.model.queuedFrames() >= framesPerStep) {
+                        ready.add(s);
+                    }
+                } catch (IllegalArgumentException e) {
+                    // E.g. a state written for another model version: the stream starts over.
+                    LOG.log(System.Logger.Level.WARNING, "dropping the stored state of stream " + kv.key + ": " + e.getMessage());
+                    unreadable.add(kv.key);
+                }
+            }
+        }
+        unreadable.forEach(store::delete);
+        counters.streamsAdded(sessions.size());
+        context.schedule(Duration.ofMillis(settings.inferenceIntervalMs()), PunctuationType.WALL_CLOCK_TIME, this::runInference);
+        context.schedule(Duration.ofMillis(settings.idleCheckIntervalMs()), PunctuationType.WALL_CLOCK_TIME, this::evictIdle);
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        if (record.value() == null) {
+            deadLetter(record, DeadLetterReason.UNDECODABLE, "the record has no value");
+            return;
+        }
+        AudioFrame frame;
+        try {
+            frame = Contracts.decodeFrame(record.value());
+        } catch (Exception e) {
+            deadLetter(record, DeadLetterReason.UNDECODABLE, "not an AudioFrame in Avro single-object encoding: " + e);
+            return;
+        }
+        try {
+            accept(record, frame);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "frame " + frame.getSequence() + " of stream " + frame.getStreamId()
+                    + " failed: " + e, e);
+            deadLetter(record, DeadLetterReason.PROCESSING_ERROR, e.toString());
+        }
+    }
+
+    private void accept(Record<String, byte[]> record, AudioFrame frame) {
+        String id = frame.getStreamId();
+        if (id.isEmpty() || tooLong(id) || tooLong(frame.getCallId()) || tooLong(frame.getRole())) {
+            deadLetter(record, DeadLetterReason.BAD_IDENTIFIER, "stream id must be 1-" + TopologySettings.MAX_IDENTIFIER_LENGTH
+                    + " characters and call id and role at most " + TopologySettings.MAX_IDENTIFIER_LENGTH);
+            return;
+        }
+        if (!id.equals(record.key())) {
+            deadLetter(record, DeadLetterReason.KEY_MISMATCH, "record key " + (record.key() == null ? "null" : "'" + record.key() + "'")
+                    + " is not the frame's stream id '" + id + "': a stream's frames must be keyed by its id");
+            return;
+        }
+        Encoding encoding;
+        try {
+            encoding = Encoding.parse(frame.getEncoding());
+        } catch (AudioFormatException e) {
+            deadLetter(record, DeadLetterReason.UNKNOWN_ENCODING, e.getMessage());
+            return;
+        }
+        int rate = frame.getSampleRate();
+        if (!Resampler.isSupportedRate(rate)) {
+            deadLetter(record, DeadLetterReason.UNSUPPORTED_SAMPLE_RATE, "sample rate " + rate + " Hz; supported: "
+                    + java.util.Arrays.toString(Resampler.supportedRates()));
+            return;
+        }
+        int channels = frame.getChannels();
+        if (channels < 1 || channels > settings.maxChannels()) {
+            deadLetter(record, DeadLetterReason.BAD_CHANNELS, channels + " channels; accepted: 1 to " + settings.maxChannels());
+            return;
+        }
+        ByteBuffer payload = frame.getPayload();
+        int bytes = payload.remaining();
+        if (bytes > settings.maxFrameBytes()) {
+            deadLetter(record, DeadLetterReason.OVERSIZED_PAYLOAD, bytes + " bytes of audio; the limit is " + settings.maxFrameBytes());
+            return;
+        }
+        if (bytes == 0 && !frame.getEndOfStream()) {
+            deadLetter(record, DeadLetterReason.EMPTY_PAYLOAD, "no audio in a frame that does not end the stream");
+            return;
+        }
+        int sampleFrameBytes = encoding.bytesPerSample() * channels;
+        if (bytes % sampleFrameBytes != 0) {
+            deadLetter(record, DeadLetterReason.PARTIAL_SAMPLE, bytes + " bytes is not a whole number of " + channels + "-channel "
+                    + encoding.name().toLowerCase(java.util.Locale.ROOT) + " samples (" + sampleFrameBytes + " bytes each)");
+            return;
+        }
+        long seq = frame.getSequence();
+        StreamSession session = sessions.get(id);
+        boolean created = false;
+        if (session != null) {
+            if (session.ended()) {
+                deadLetter(record, DeadLetterReason.AFTER_END_OF_STREAM, "stream " + id + " ended (" + session.endReason
+                        + ") and its final event is pending");
+                return;
+            }
+            if (session.sampleRate != rate || session.encoding != encoding || session.channels != channels) {
+                deadLetter(record, DeadLetterReason.FORMAT_CHANGE, "stream started as " + session.sampleRate + " Hz "
+                        + session.encoding + " x" + session.channels + ", this frame is " + rate + " Hz " + encoding + " x" + channels);
+                return;
+            }
+            if (seq == session.lastSequence) {
+                deadLetter(record, DeadLetterReason.DUPLICATE, "sequence " + seq + " was already taken");
+                return;
+            }
+            if (seq < session.lastSequence) {
+                deadLetter(record, DeadLetterReason.OUT_OF_ORDER, "sequence " + seq + " arrived after " + session.lastSequence);
+                return;
+            }
+        } else {
+            if (!counters.tryAddStream(settings.maxActiveStreams())) {
+                deadLetter(record, DeadLetterReason.TOO_MANY_STREAMS, "this instance already holds " + settings.maxActiveStreams()
+                        + " streams (streams.max.active)");
+                return;
+            }
+            session = new StreamSession(id, frame.getCallId(), frame.getRole(), rate, encoding, channels,
+                    new FeaturePipeline(spec, rate), new StreamState(descriptor, settings.maxQueuedFrames()));
+            session.lastSequence = seq - 1;
+            session.nextEventMs = settings.eventHopMs();
+            created = true;
+        }
+        int count = bytes / sampleFrameBytes;
+        if (!fitsQueue(session, count)) {
+            release(created);
+            deadLetter(record, DeadLetterReason.STREAM_OVERLOADED, "stream " + id + " has " + session.model.queuedFrames()
+                    + " feature frames waiting for inference; this frame could pass the limit of " + settings.maxQueuedFrames());
+            return;
+        }
+        int values = count * channels;
+        if (samples.length < values) {
+            samples = new float[values];
+        }
+        try {
+            SampleDecoder.decode(encoding, payload.array(), payload.arrayOffset() + payload.position(), bytes, samples, 0);
+        } catch (NonFiniteSampleException e) {
+            release(created);
+            deadLetter(record, DeadLetterReason.NON_FINITE_SAMPLE, e.getMessage());
+            return;
+        }
+        if (channels > 1) {
+            downmix.toMono(samples, 0, count, channels, samples, 0);
+        }
+        session.pipeline.accept(samples, 0, count, session.model);
+        long missing = seq - session.lastSequence - 1;
+        session.lastSequence = seq;
+        session.lastFrameTime = record.timestamp();
+        session.lastSeenWall = context.currentSystemTimeMs();
+        if (frame.getEndOfStream()) {
+            session.end(END_OF_STREAM);
+        }
+        session.marks.add(new StreamSession.FrameMark(session.featureFrames(framesPerStep), seq, record.timestamp()));
+        if (created) {
+            sessions.put(id, session);
+        }
+        if (session.ended() || session.model.queuedFrames() >= framesPerStep) {
+            ready.add(session);
+        }
+        store.put(id, session.toBytes());
+        counters.frameIn(bytes);
+        if (missing > 0) {
+            session.gaps += missing;
+            deadLetter(record, DeadLetterReason.SEQUENCE_GAP, missing + " frame(s) missing before sequence " + seq
+                    + " (expected " + (seq - missing) + "); this frame was processed and the stream goes on without them");
+        }
+    }
+
+    private static boolean tooLong(String s) {
+        return s != null && s.length() > TopologySettings.MAX_IDENTIFIER_LENGTH;
+    }
+
+    private void release(boolean created) {
+        if (created) {
+            counters.streamsRemoved(1);
+        }
+    }
+
+    /** Whether the feature frames {@code count} more input samples can make still fit the stream's queue. */
+    private boolean fitsQueue(StreamSession session, int count) {
+        long resampled = (long) Math.ceil(count * (double) spec.sampleRate() / session.sampleRate) + 1;
+        // + 1 for the carried remainder completing a frame, + 2 for the resampler's flush at the end.
+        long frames = resampled / spec.hopLength() + 3;
+        return session.model.queuedFrames() + frames <= settings.maxQueuedFrames();
+    }
+
+    /** Steps every ready stream of this task, batched, and emits their events; then finalises ended streams. */
+    void runInference(long now) {
+        if (ready.isEmpty()) {
+            return;
+        }
+        List<StreamState> states = new ArrayList<>(ready.size());
+        Map<StreamState, StreamSession> owners = new IdentityHashMap<>();
+        for (StreamSession s : ready) {
+            states.add(s.model);
+            owners.put(s.model, s);
+        }
+        int calls = inference.runReady(states, (state, step, probabilities) -> onStep(owners.get(state), step, probabilities, now));
+        for (int i = 0; i < calls; i++) {
+            counters.inferenceCall(Math.min(states.size(), settings.maxBatch()));
+        }
+        for (StreamSession s : ready) {
+            if (s.ended()) {
+                emit(s, s.lastEventEndMs, s.audioMs(), s.lastSequence, s.lastFrameTime, now, true);
+                store.delete(s.streamId);
+                sessions.remove(s.streamId);
+                counters.streamsRemoved(1);
+            } else {
+                store.put(s.streamId, s.toBytes());
+            }
+        }
+        ready.clear();
+    }
+
+    private void onStep(StreamSession s, long step, float[] probabilities, long now) {
+        if (s.lastProbabilities == null) {
+            s.lastProbabilities = new float[probabilities.length];
+        }
+        System.arraycopy(probabilities, 0, s.lastProbabilities, 0, probabilities.length);
+        long endMs = stepEndMs(step);
+        if (endMs < s.nextEventMs) {
+            return;
+        }
+        long framesNeeded = (step + 1) * framesPerStep;
+        while (!s.marks.isEmpty() && s.marks.peekFirst().featureFrames() < framesNeeded) {
+            s.marks.pollFirst();
+        }
+        StreamSession.FrameMark mark = s.marks.peekFirst();
+        long sequence = mark == null ? s.lastSequence : mark.sequence();
+        long frameTime = mark == null ? s.lastFrameTime : mark.timestamp();
+        emit(s, s.lastEventEndMs, endMs, sequence, frameTime, now, false);
+        s.lastEventEndMs = endMs;
+        while (s.nextEventMs <= endMs) {
+            s.nextEventMs += settings.eventHopMs();
+        }
+    }
+
+    /** Audio offset (ms) of the end of the last analysis window of model step {@code step}. */
+    long stepEndMs(long step) {
+        long samples = ((step + 1) * framesPerStep - 1) * spec.hopLength() + spec.winLength();
+        return samples * 1000 / spec.sampleRate();
+    }
+
+    private void emit(StreamSession s, long startMs, long endMs, long sequence, long frameTime, long now, boolean isFinal) {
+        float[] p = s.lastProbabilities;
+        String label = null;
+        float confidence = 0;
+        List<Float> probabilities = new ArrayList<>(p == null ? 0 : p.length);
+        if (p != null) {
+            int best = 0;
+            for (int i = 0; i < p.length; i++) {
+                probabilities.add(p[i]);
+                if (p[i] > p[best]) {
+                    best = i;
+                }
+            }
+            label = descriptor.labels().get(best);
+            confidence = p[best];
+        }
+        EmotionEvent event = EmotionEvent.newBuilder()
+                .setStreamId(s.streamId)
+                .setCallId(s.callId)
+                .setRole(s.role)
+                .setAudioStartMs(startMs)
+                .setAudioEndMs(endMs)
+                .setLabel(label)
+                .setConfidence(confidence)
+                .setLabels(descriptor.labels())
+                .setProbabilities(probabilities)
+                .setModelVersion(descriptor.modelVersion())
+                .setLastSequence(sequence)
+                .setFrameTime(Instant.ofEpochMilli(frameTime))
+                .setEmitTime(Instant.ofEpochMilli(now))
+                .setProcessingLatencyMs(now - frameTime)
+                .setFinal$(isFinal)
+                .setFinalReason(isFinal ? s.endReason : null)
+                .build();
+        byte[] value = Contracts.encode(event);
+        // The event carries its frame's timestamp, so output timestamps follow the input, not the wall clock.
+        context.forward(new Record<>(s.streamId, value, frameTime), EmotionTopology.EVENTS_SINK);
+        counters.eventOut(isFinal);
+    }
+
+    /** Ends streams that have had no frame for the idle timeout; their final events follow at once. */
+    void evictIdle(long now) {
+        for (StreamSession s : sessions.values()) {
+            if (!s.ended() && now - s.lastSeenWall >= settings.idleTimeoutMs()) {
+                s.end(IDLE_TIMEOUT);
+                ready.add(s);
+            }
+        }
+        runInference(now);
+    }
+
+    private void deadLetter(Record<String, byte[]> record, DeadLetterReason reason, String detail) {
+        String source = context.recordMetadata().map(EmotionProcessor::describe).orElse(null);
+        context.forward(new Record<>(record.key(), record.value(), record.timestamp(),
+                DeadLetters.headers(record.headers(), reason, detail, source)), EmotionTopology.DLQ_SINK);
+        counters.deadLetter(reason);
+    }
+
+    private static String describe(RecordMetadata m) {
+        return m.topic() + "/" + m.partition() + "/" + m.offset();
+    }
+
+    @Override
+    public void close() {
+        counters.streamsRemoved(sessions.size());
+        sessions.clear();
+        ready.clear();
+        Objects.requireNonNull(model);
+    }
+}

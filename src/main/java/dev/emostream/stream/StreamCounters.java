@@ -1,0 +1,107 @@
+package dev.emostream.stream;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What one service instance has done, across its tasks and threads: frames and bytes taken, events
+ * emitted, dead letters by reason, inference calls and the streams they batched, streams held. The
+ * metrics endpoint reads these; processors only add.
+ */
+public final class StreamCounters {
+    private final LongAdder framesIn = new LongAdder();
+    private final LongAdder bytesIn = new LongAdder();
+    private final LongAdder eventsOut = new LongAdder();
+    private final LongAdder finalEvents = new LongAdder();
+    private final LongAdder inferenceCalls = new LongAdder();
+    private final LongAdder inferenceStreamSteps = new LongAdder();
+    private final AtomicLong activeStreams = new AtomicLong();
+    private final Map<DeadLetterReason, LongAdder> deadLetters = new EnumMap<>(DeadLetterReason.class);
+
+    public StreamCounters() {
+        for (DeadLetterReason r : DeadLetterReason.values()) {
+            deadLetters.put(r, new LongAdder());
+        }
+    }
+
+    void frameIn(int bytes) {
+        framesIn.increment();
+        bytesIn.add(bytes);
+    }
+
+    void eventOut(boolean isFinal) {
+        eventsOut.increment();
+        if (isFinal) {
+            finalEvents.increment();
+        }
+    }
+
+    void deadLetter(DeadLetterReason reason) {
+        deadLetters.get(reason).increment();
+    }
+
+    void inferenceCall(int streams) {
+        inferenceCalls.increment();
+        inferenceStreamSteps.add(streams);
+    }
+
+    /** Takes a slot for a new stream unless {@code max} are held; false when full. */
+    boolean tryAddStream(long max) {
+        while (true) {
+            long n = activeStreams.get();
+            if (n >= max) {
+                return false;
+            }
+            if (activeStreams.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    void streamsAdded(int n) {
+        activeStreams.addAndGet(n);
+    }
+
+    void streamsRemoved(int n) {
+        activeStreams.addAndGet(-n);
+    }
+
+    public long framesIn() {
+        return framesIn.sum();
+    }
+
+    public long bytesIn() {
+        return bytesIn.sum();
+    }
+
+    public long eventsOut() {
+        return eventsOut.sum();
+    }
+
+    public long finalEvents() {
+        return finalEvents.sum();
+    }
+
+    public long inferenceCalls() {
+        return inferenceCalls.sum();
+    }
+
+    /** Streams stepped, summed over inference calls (divided by calls: the mean batch size). */
+    public long inferenceBatchedStreams() {
+        return inferenceStreamSteps.sum();
+    }
+
+    public long activeStreams() {
+        return activeStreams.get();
+    }
+
+    public long deadLetters(DeadLetterReason reason) {
+        return deadLetters.get(reason).sum();
+    }
+
+    public long deadLettersTotal() {
+        return deadLetters.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+}

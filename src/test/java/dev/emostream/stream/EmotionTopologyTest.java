@@ -1,0 +1,401 @@
+package dev.emostream.stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.emostream.audio.Encoding;
+import dev.emostream.contract.AudioFrame;
+import dev.emostream.contract.Contracts;
+import dev.emostream.contract.EmotionEvent;
+import dev.emostream.model.EmotionModel;
+import dev.emostream.model.ExecutionProvider;
+import dev.emostream.model.StreamClassifier;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The topology on Kafka Streams' test driver: cadence, interleaving, eviction, every dead-letter path. */
+class EmotionTopologyTest {
+    static final TopologySettings SETTINGS = TopologySettings.defaults("audio", "emotions", "dlq");
+    static final Instant START = Instant.parse("2026-11-22T10:00:00Z");
+    static EmotionModel model;
+
+    TopologyTestDriver driver;
+    TestInputTopic<String, byte[]> input;
+    TestOutputTopic<String, byte[]> output;
+    TestOutputTopic<String, byte[]> deadLetters;
+    StreamCounters counters;
+    /** The wall clock and the timestamp of the next input record. */
+    Instant clock;
+
+    @BeforeAll
+    static void loadModel() {
+        model = EmotionModel.loadBundled(ExecutionProvider.CPU, 1);
+    }
+
+    @AfterAll
+    static void closeModel() {
+        model.close();
+    }
+
+    void open(TopologySettings settings) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "emostream-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        counters = new StreamCounters();
+        clock = START;
+        driver = new TopologyTestDriver(EmotionTopology.build(settings, model, counters), props, START);
+        input = driver.createInputTopic(settings.audioTopic(), new StringSerializer(), new ByteArraySerializer());
+        output = driver.createOutputTopic(settings.emotionsTopic(), new StringDeserializer(), new ByteArrayDeserializer());
+        deadLetters = driver.createOutputTopic(settings.deadLetterTopic(), new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    @AfterEach
+    void close() {
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
+    /** Sends frames at real-time pace: 20 ms of wall clock after each (which runs the inference punctuator). */
+    void send(List<AudioFrame> frames) {
+        for (AudioFrame f : frames) {
+            send(f);
+        }
+    }
+
+    void send(AudioFrame f) {
+        sendRaw(f.getStreamId(), Contracts.encode(f));
+    }
+
+    void sendRaw(String key, byte[] value) {
+        input.pipeInput(key, value, clock);
+        advance(20);
+    }
+
+    void advance(long ms) {
+        clock = clock.plusMillis(ms);
+        driver.advanceWallClockTime(Duration.ofMillis(ms));
+    }
+
+    List<EmotionEvent> events() {
+        List<EmotionEvent> events = new ArrayList<>();
+        for (TestRecord<String, byte[]> r : output.readRecordsToList()) {
+            EmotionEvent e = decode(r.value());
+            assertEquals(e.getStreamId(), r.key(), "events are keyed by stream id");
+            events.add(e);
+        }
+        return events;
+    }
+
+    static EmotionEvent decode(byte[] bytes) {
+        try {
+            return Contracts.decodeEvent(bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static float[] probabilities(EmotionEvent e) {
+        float[] p = new float[e.getProbabilities().size()];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = e.getProbabilities().get(i);
+        }
+        return p;
+    }
+
+    KeyValueStore<String, byte[]> store() {
+        return driver.getKeyValueStore(EmotionTopology.STORE);
+    }
+
+    @Test
+    void emitsAnEventEveryHopAndAFinalOneThatEqualTheOfflineModel() {
+        open(SETTINGS);
+        float[] signal = TestFrames.voice(16_000, 3.0, 1);
+        send(TestFrames.frames("s1", signal, 16_000, Encoding.F32LE, 20, true));
+        List<EmotionEvent> events = events();
+
+        // The same audio through the offline single-stream path: every step's probabilities.
+        List<float[]> steps = new ArrayList<>();
+        new StreamClassifier(model, 16_000, 1000, (s, i, p) -> steps.add(p.clone())).streamAll(signal, signal.length);
+
+        EmotionEvent last = events.get(events.size() - 1);
+        assertTrue(last.getFinal$());
+        assertEquals("end_of_stream", last.getFinalReason());
+        assertEquals(3000, last.getAudioEndMs());
+        assertArrayEquals(steps.get(steps.size() - 1), probabilities(last), 1e-6f, "final event: the last step's posterior");
+        List<EmotionEvent> hops = events.subList(0, events.size() - 1);
+        assertEquals(5, hops.size(), "events at 0.5, 1.0, 1.5, 2.0, 2.5 s of audio (3.0 s ends the stream)");
+        long previousEnd = 0;
+        for (int k = 0; k < hops.size(); k++) {
+            EmotionEvent e = hops.get(k);
+            assertFalse(e.getFinal$());
+            assertNull(e.getFinalReason());
+            assertEquals(previousEnd, e.getAudioStartMs());
+            long boundary = 500L * (k + 1);
+            assertTrue(e.getAudioEndMs() >= boundary && e.getAudioEndMs() < boundary + 40,
+                    "event " + k + " ends at " + e.getAudioEndMs() + " ms, the first step past " + boundary);
+            // Step s ends at 40 s + 55 ms of audio (4 frames of 10 ms, 25 ms windows).
+            int step = (int) ((e.getAudioEndMs() - 55) / 40);
+            assertArrayEquals(steps.get(step), probabilities(e), 1e-6f, "event " + k + " = offline step " + step);
+            int best = 0;
+            for (int i = 1; i < 8; i++) {
+                best = steps.get(step)[i] > steps.get(step)[best] ? i : best;
+            }
+            assertEquals(model.descriptor().labels().get(best), e.getLabel());
+            assertEquals(steps.get(step)[best], e.getConfidence(), 1e-6f);
+            assertEquals(model.descriptor().labels(), e.getLabels());
+            assertEquals(model.descriptor().modelVersion(), e.getModelVersion());
+            assertEquals("call-s1", e.getCallId());
+            assertEquals("customer", e.getRole());
+            previousEnd = e.getAudioEndMs();
+        }
+        assertEquals(0, counters.deadLettersTotal());
+        assertEquals(0, counters.activeStreams());
+        assertNull(store().get("s1"), "an ended stream's state is evicted");
+        assertTrue(deadLetters.isEmpty());
+    }
+
+    @Test
+    void eventsNameTheFrameThatCompletedThem() {
+        open(SETTINGS);
+        send(TestFrames.frames("s1", TestFrames.voice(8_000, 2.0, 2), 8_000, Encoding.MULAW, 20, false));
+        for (EmotionEvent e : events()) {
+            // The frame holding audio up to audio_end_ms: frame k covers [20k, 20k + 20) ms; the
+            // resampler's look-ahead may need part of the next frame.
+            long frame = e.getLastSequence();
+            assertTrue(e.getAudioEndMs() <= (frame + 1) * 20 && e.getAudioEndMs() > frame * 20 - 20,
+                    "event ending at " + e.getAudioEndMs() + " ms names frame " + frame);
+            assertEquals(START.plusMillis(20 * frame), e.getFrameTime(), "frame_time is that frame's record timestamp");
+            assertEquals(e.getEmitTime().toEpochMilli() - e.getFrameTime().toEpochMilli(), e.getProcessingLatencyMs());
+            assertTrue(e.getProcessingLatencyMs() >= 0 && e.getProcessingLatencyMs() <= 20,
+                    "stepped by the next punctuation, at most 20 ms of wall clock later: " + e.getProcessingLatencyMs());
+        }
+    }
+
+    @Test
+    void twoInterleavedSpeakersGiveExactlyTheEventsEachGivesAlone() {
+        List<AudioFrame> a = TestFrames.frames("a", TestFrames.voice(16_000, 2.2, 3), 16_000, Encoding.S16LE, 20, true);
+        List<AudioFrame> b = TestFrames.frames("b", TestFrames.voice(8_000, 1.7, 4), 8_000, Encoding.ALAW, 30, true);
+        open(SETTINGS);
+        send(a);
+        List<EmotionEvent> aloneA = events();
+        close();
+        open(SETTINGS);
+        send(b);
+        List<EmotionEvent> aloneB = events();
+        close();
+
+        open(SETTINGS);
+        for (int i = 0; i < Math.max(a.size(), b.size()); i++) {
+            if (i < a.size()) {
+                sendRaw("a", Contracts.encode(a.get(i)));
+            }
+            if (i < b.size()) {
+                // Both speakers' frames arrive before the punctuator runs: they share ONNX calls.
+                input.pipeInput("b", Contracts.encode(b.get(i)), clock);
+            }
+        }
+        Map<String, List<EmotionEvent>> together = new HashMap<>();
+        for (EmotionEvent e : events()) {
+            together.computeIfAbsent(e.getStreamId(), k -> new ArrayList<>()).add(e);
+        }
+        assertTrue(counters.inferenceBatchedStreams() > counters.inferenceCalls(), "some calls stepped both streams");
+        assertSameEvents(aloneA, together.get("a"));
+        assertSameEvents(aloneB, together.get("b"));
+    }
+
+    static void assertSameEvents(List<EmotionEvent> expected, List<EmotionEvent> actual) {
+        assertEquals(expected.size(), actual.size());
+        for (int i = 0; i < expected.size(); i++) {
+            EmotionEvent e = expected.get(i);
+            EmotionEvent g = actual.get(i);
+            assertEquals(e.getAudioStartMs(), g.getAudioStartMs());
+            assertEquals(e.getAudioEndMs(), g.getAudioEndMs());
+            assertEquals(e.getLabel(), g.getLabel());
+            assertEquals(e.getLastSequence(), g.getLastSequence());
+            assertEquals(e.getFinal$(), g.getFinal$());
+            // Bit-identical on the development machine; ONNX Runtime's kernels may round differently
+            // for other batch sizes on other CPUs, hence the tolerance.
+            assertArrayEquals(probabilities(e), probabilities(g), 1e-6f, "event " + i);
+        }
+    }
+
+    @Test
+    void badRecordsGoToTheDeadLetterTopicWithTheirReasonAndTheStreamGoesOn() {
+        TopologySettings settings = SETTINGS.withLimits(2048, 1000, 10_000);
+        List<AudioFrame> good = TestFrames.frames("s", TestFrames.voice(16_000, 1.6, 5), 16_000, Encoding.S16LE, 20, true);
+        open(settings);
+        send(good);
+        List<EmotionEvent> clean = events();
+        close();
+
+        open(settings);
+        Map<byte[], DeadLetterReason> expected = new java.util.IdentityHashMap<>();
+        List<String> keys = new ArrayList<>();
+        java.util.function.BiConsumer<String, AudioFrame> bad = (key, f) -> {
+            byte[] value = Contracts.encode(f);
+            expected.put(value, null);
+            keys.add(key);
+            sendRaw(key, value);
+        };
+        AudioFrame second = good.get(1);
+        for (int i = 0; i < good.size(); i++) {
+            send(good.get(i));
+            switch (i) {
+                case 3 -> {
+                    sendRaw("s", "not avro at all".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    sendRaw("s", null);
+                }
+                case 4 -> bad.accept("other", good.get(5));
+                case 5 -> bad.accept("", TestFrames.copy(good.get(6)).setStreamId("").build());
+                case 6 -> bad.accept("s", TestFrames.copy(good.get(7)).setRole("r".repeat(300)).build());
+                case 7 -> bad.accept("s", TestFrames.copy(good.get(8)).setEncoding("opus").build());
+                case 8 -> bad.accept("s", TestFrames.copy(good.get(9)).setSampleRate(12_345).build());
+                case 9 -> bad.accept("s", TestFrames.copy(good.get(10)).setChannels(0).build());
+                case 10 -> bad.accept("s", TestFrames.copy(good.get(11)).setPayload(ByteBuffer.allocate(0)).build());
+                case 11 -> bad.accept("s", TestFrames.copy(good.get(12)).setPayload(ByteBuffer.allocate(3000)).build());
+                case 12 -> bad.accept("s", TestFrames.copy(good.get(13)).setPayload(ByteBuffer.allocate(641)).build());
+                case 13 -> bad.accept("s", good.get(13));                                  // duplicate
+                case 14 -> bad.accept("s", good.get(11));                                  // out of order
+                case 15 -> bad.accept("s", TestFrames.copy(good.get(16)).setSampleRate(8_000).build());
+                case 16 -> bad.accept("s", TestFrames.copy(good.get(17)).setEncoding("mulaw").setPayload(ByteBuffer.allocate(320)).build());
+                default -> { }
+            }
+        }
+        List<TestRecord<String, byte[]>> letters = deadLetters.readRecordsToList();
+        List<String> reasons = new ArrayList<>();
+        for (TestRecord<String, byte[]> r : letters) {
+            reasons.add(DeadLetters.header(r.headers(), DeadLetters.REASON_HEADER));
+            assertNotNull(DeadLetters.header(r.headers(), DeadLetters.DETAIL_HEADER));
+        }
+        assertEquals(List.of("undecodable", "undecodable", "key_mismatch", "bad_identifier", "bad_identifier",
+                "unknown_encoding", "unsupported_sample_rate", "bad_channels", "empty_payload", "oversized_payload",
+                "partial_sample", "duplicate", "out_of_order", "format_change", "format_change"), reasons);
+        // The dead letter is the record as it came: same key, same bytes.
+        for (int i = 2; i < letters.size(); i++) {
+            assertTrue(expected.containsKey(letters.get(i).value()) || java.util.Arrays.equals(Contracts.encode(decodeFrame(letters.get(i).value())), letters.get(i).value()));
+            assertEquals(keys.get(i - 2), letters.get(i).key());
+        }
+        assertNull(letters.get(1).value());
+        assertEquals(15, counters.deadLettersTotal());
+        assertEquals(2, counters.deadLetters(DeadLetterReason.FORMAT_CHANGE));
+        assertSameEvents(clean, events());
+    }
+
+    static AudioFrame decodeFrame(byte[] bytes) {
+        try {
+            return Contracts.decodeFrame(bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void aGapIsReportedAndTheStreamGoesOnWithoutTheMissingFrames() {
+        open(SETTINGS);
+        List<AudioFrame> frames = TestFrames.frames("g", TestFrames.voice(16_000, 1.2, 6), 16_000, Encoding.S16LE, 20, true);
+        List<AudioFrame> withGap = new ArrayList<>(frames);
+        withGap.subList(10, 13).clear();
+        send(withGap);
+        List<TestRecord<String, byte[]>> letters = deadLetters.readRecordsToList();
+        assertEquals(1, letters.size());
+        assertEquals("sequence_gap", DeadLetters.header(letters.get(0).headers(), DeadLetters.REASON_HEADER));
+        assertTrue(DeadLetters.header(letters.get(0).headers(), DeadLetters.DETAIL_HEADER).startsWith("3 frame(s) missing before sequence 13"));
+        List<EmotionEvent> events = events();
+        EmotionEvent last = events.get(events.size() - 1);
+        assertTrue(last.getFinal$());
+        assertEquals(1200 - 60, last.getAudioEndMs(), "the stream's audio is what arrived: 60 ms fewer");
+        assertEquals(frames.size() - 1, last.getLastSequence());
+    }
+
+    @Test
+    void aFrameWithNonFiniteSamplesIsRefusedWithoutStartingTheStream() {
+        open(SETTINGS);
+        float[] signal = TestFrames.voice(16_000, 0.1, 7);
+        signal[100] = Float.NaN;
+        send(TestFrames.frames("f", signal, 16_000, Encoding.F32LE, 100, false).get(0));
+        List<TestRecord<String, byte[]>> letters = deadLetters.readRecordsToList();
+        assertEquals("non_finite_sample", DeadLetters.header(letters.get(0).headers(), DeadLetters.REASON_HEADER));
+        assertEquals(0, counters.activeStreams());
+        assertNull(store().get("f"));
+    }
+
+    @Test
+    void framesAfterEndOfStreamAndBeyondTheLimitsAreRefused() {
+        open(SETTINGS.withLimits(1 << 20, 64, 2));
+        List<AudioFrame> a = TestFrames.frames("a", TestFrames.voice(16_000, 0.2, 8), 16_000, Encoding.S16LE, 20, true);
+        // Before the punctuator finalises "a", one more frame arrives.
+        input.pipeInput("a", Contracts.encode(a.get(a.size() - 1)), clock);
+        input.pipeInput("a", Contracts.encode(TestFrames.copy(a.get(0)).setSequence(100).build()), clock);
+        send(TestFrames.frames("b", TestFrames.voice(16_000, 0.1, 9), 16_000, Encoding.S16LE, 20, false).get(0));
+        send(TestFrames.frames("c", TestFrames.voice(16_000, 0.1, 9), 16_000, Encoding.S16LE, 20, false).get(0));
+        // 64 queued frames at most: one second (100 frames) at once cannot fit.
+        send(TestFrames.copy(TestFrames.frames("b", TestFrames.voice(16_000, 1.0, 9), 16_000, Encoding.S16LE, 1000, false).get(0))
+                .setSequence(1).build());
+        List<String> reasons = deadLetters.readRecordsToList().stream()
+                .map(r -> DeadLetters.header(r.headers(), DeadLetters.REASON_HEADER)).toList();
+        // a was finalised and evicted by the punctuator before b and c arrived: they are the 2 streams held.
+        assertEquals(List.of("after_end_of_stream", "stream_overloaded"), reasons);
+        send(TestFrames.frames("d", TestFrames.voice(16_000, 0.1, 9), 16_000, Encoding.S16LE, 20, false).get(0));
+        assertEquals(List.of("too_many_streams"), deadLetters.readRecordsToList().stream()
+                .map(r -> DeadLetters.header(r.headers(), DeadLetters.REASON_HEADER)).toList());
+        assertEquals(2, counters.activeStreams());
+    }
+
+    @Test
+    void anIdleStreamGetsItsFinalEventAndIsEvicted() {
+        open(SETTINGS.withIdleTimeoutMs(5_000));
+        List<AudioFrame> frames = TestFrames.frames("i", TestFrames.voice(16_000, 1.0, 10), 16_000, Encoding.S16LE, 20, false);
+        send(frames);
+        assertNotNull(store().get("i"));
+        assertEquals(1, counters.activeStreams());
+        List<EmotionEvent> before = events();
+        assertEquals(1, before.size(), "an event at 0.5 s; the 1.0 s one needs a window past the audio's end");
+        advance(4_000);
+        assertTrue(output.isEmpty(), "not idle yet");
+        advance(1_500);
+        List<EmotionEvent> after = events();
+        assertEquals(1, after.size());
+        EmotionEvent last = after.get(0);
+        assertTrue(last.getFinal$());
+        assertEquals("idle_timeout", last.getFinalReason());
+        assertEquals(1000, last.getAudioEndMs());
+        assertEquals(before.get(0).getAudioEndMs(), last.getAudioStartMs());
+        assertNull(store().get("i"));
+        assertEquals(0, counters.activeStreams());
+        // The same id later is a new stream, whatever its sequence numbers.
+        send(TestFrames.frames("i", TestFrames.voice(16_000, 0.6, 11), 16_000, Encoding.S16LE, 20, false));
+        assertTrue(deadLetters.isEmpty());
+        EmotionEvent first = events().get(0);
+        assertEquals(0, first.getAudioStartMs());
+        assertTrue(first.getAudioEndMs() >= 500 && first.getAudioEndMs() < 540);
+        assertTrue(first.getLastSequence() >= 24 && first.getLastSequence() <= 27, "numbered from the new stream's first frame");
+    }
+}
