@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Real-time speech emotion: streaming audio in, emotion events out.",
-        subcommands = {DemoCommand.class, FeaturesCommand.class, ClassifyCommand.class, EvalCommand.class,
+        subcommands = {RunCommand.class, ProduceCommand.class, TailCommand.class, DemoCommand.class, FeaturesCommand.class, ClassifyCommand.class, EvalCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code when a run completed but some inputs failed (each is reported). */
@@ -34,7 +34,27 @@ public final class Main implements Runnable {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s %3$s: %5$s%6$s%n");
         }
-        System.exit(commandLine().execute(args));
+        configureLogging();
+        // No command: run the service, as a container entry point expects.
+        System.exit(commandLine().execute(args.length == 0 ? new String[] {"run"} : args));
+    }
+
+    /**
+     * Kafka logs a great deal at INFO; unless the user gives a java.util.logging configuration,
+     * emostream's own INFO lines and Kafka's warnings are shown.
+     */
+    private static void configureLogging() {
+        if (System.getProperty("java.util.logging.config.file") != null
+                || System.getProperty("java.util.logging.config.class") != null) {
+            return;
+        }
+        try (java.io.InputStream in = Main.class.getResourceAsStream("/emostream-logging.properties")) {
+            if (in != null) {
+                java.util.logging.LogManager.getLogManager().readConfiguration(in);
+            }
+        } catch (IOException e) {
+            System.err.println("emostream: cannot read the bundled logging configuration: " + e.getMessage());
+        }
     }
 
     /** The configured command line, shared by {@link #main} and the tests. */

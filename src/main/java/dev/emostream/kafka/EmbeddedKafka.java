@@ -59,11 +59,17 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @param deleteOnClose whether {@link #close} deletes {@code logDir}
      */
     public static EmbeddedKafka start(int port, Path logDir, boolean deleteOnClose) {
+        return start(port, logDir, deleteOnClose, java.util.Map.of());
+    }
+
+    /** As {@link #start(int, Path, boolean)}, with broker settings added or replaced (tests shorten timeouts). */
+    public static EmbeddedKafka start(int port, Path logDir, boolean deleteOnClose, java.util.Map<String, String> overrides) {
         int clientPort = port == 0 ? freePort() : port;
         int controllerPort = freePort();
         try {
             Files.createDirectories(logDir);
             Properties props = brokerProperties(clientPort, controllerPort, logDir);
+            props.putAll(overrides);
             Path propsFile = logDir.resolve("server.properties");
             try (OutputStream out = Files.newOutputStream(propsFile)) {
                 props.store(out, "emostream embedded broker");

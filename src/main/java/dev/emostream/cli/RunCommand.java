@@ -1,0 +1,106 @@
+package dev.emostream.cli;
+
+import dev.emostream.service.EmotionService;
+import dev.emostream.service.ServiceConfig;
+import dev.emostream.stream.StreamCounters;
+import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+
+/** {@code emostream run}: the stream service, until stopped (Ctrl-C / SIGTERM). */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Runs the stream service: AudioFrames in, EmotionEvents out (the default command).",
+            "Without --bootstrap-servers or KAFKA_BOOTSTRAP_SERVERS it starts an embedded one-node Kafka broker "
+                + "on 127.0.0.1 (port embedded.port, default 9092) and creates the topics, so nothing else is needed.",
+            "Settings: defaults < --config FILE < environment (EMOSTREAM_<KEY>, e.g. EMOSTREAM_EVENT_HOP_MS) < flags; "
+                + "README lists every key. Keys starting with 'kafka.' go to Kafka Streams and its clients."})
+final class RunCommand implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file of settings.")
+    Path configFile;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT,...", description = "Kafka cluster to use (no embedded broker).")
+    String bootstrapServers;
+
+    @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE", description = "A setting, e.g. -s event.hop.ms=1000 (repeatable).")
+    Map<String, String> settings = new LinkedHashMap<>();
+
+    @Option(names = "--print-config", description = "Print the resolved settings and exit.")
+    boolean printConfig;
+
+    @Option(names = "--status-every-s", paramLabel = "S", defaultValue = "10",
+            description = "Log a status line (frames, events, dead letters, streams) this often; 0: never (default: ${DEFAULT-VALUE}).")
+    int statusEverySeconds;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec commandSpec;
+
+    @Override
+    public Integer call() throws Exception {
+        ServiceConfig config = resolve(System.getenv());
+        PrintWriter out = commandSpec.commandLine().getOut();
+        if (printConfig) {
+            out.print(config);
+            out.flush();
+            return 0;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        EmotionService service = EmotionService.start(config);
+        Thread hook = new Thread(() -> {
+            service.close();
+            stopped.countDown();
+        }, "emostream-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        if (!service.awaitRunning(Duration.ofSeconds(120))) {
+            throw new IllegalStateException("the Kafka Streams application did not reach RUNNING within 120 s (state "
+                    + service.streams().state() + ")");
+        }
+        String audio = config.get(ServiceConfig.Key.TOPIC_AUDIO);
+        String events = config.get(ServiceConfig.Key.TOPIC_EMOTIONS);
+        out.println("emostream is running: " + audio + " -> " + events + " (dead letters: "
+                + config.get(ServiceConfig.Key.TOPIC_DLQ) + ") on " + service.bootstrapServers()
+                + (service.embedded() ? " (embedded broker)" : "") + ", inference on " + service.model().provider());
+        if (service.embedded()) {
+            String b = " --bootstrap-servers " + service.bootstrapServers();
+            out.println("  watch events:   java -jar target/emostream.jar tail" + b);
+            out.println("  send speech:    java -jar target/emostream.jar produce YOUR.wav --stream-id call-1/customer --realtime" + b);
+            out.println("  or a generated voice: java -jar target/emostream.jar produce --generate 6 --stream-id demo" + b);
+        }
+        out.println("Stop with Ctrl-C.");
+        out.flush();
+        StreamCounters c = service.counters();
+        while (!stopped.await(statusEverySeconds > 0 ? statusEverySeconds : 3600, TimeUnit.SECONDS)) {
+            if (statusEverySeconds > 0) {
+                System.getLogger("emostream").log(System.Logger.Level.INFO, String.format(java.util.Locale.ROOT,
+                        "status: %d frames, %d events (%d final), %d dead letters, %d active streams, %d inference calls",
+                        c.framesIn(), c.eventsOut(), c.finalEvents(), c.deadLettersTotal(), c.activeStreams(), c.inferenceCalls()));
+            }
+        }
+        return 0;
+    }
+
+    ServiceConfig resolve(Map<String, String> environment) {
+        try {
+            Map<String, String> file = configFile == null ? Map.of() : ServiceConfig.readFile(configFile);
+            Map<String, String> flags = new LinkedHashMap<>(settings);
+            if (bootstrapServers != null) {
+                flags.put(ServiceConfig.Key.BOOTSTRAP_SERVERS.key(), bootstrapServers);
+            }
+            return ServiceConfig.resolve(file, environment, flags);
+        } catch (NoSuchFileException e) {
+            throw new ParameterException(commandSpec.commandLine(), "no such config file: " + configFile);
+        } catch (java.io.IOException e) {
+            throw new ParameterException(commandSpec.commandLine(), "cannot read " + configFile + ": " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(commandSpec.commandLine(), e.getMessage());
+        }
+    }
+}
