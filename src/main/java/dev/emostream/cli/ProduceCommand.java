@@ -94,7 +94,7 @@ final class ProduceCommand implements Callable<Integer> {
         if (encoding != null) {
             try {
                 forced = Encoding.parse(encoding);
-            } catch (IllegalArgumentException e) {
+            } catch (dev.emostream.audio.AudioFormatException e) {
                 throw new ParameterException(commandSpec.commandLine(), e.getMessage());
             }
         }

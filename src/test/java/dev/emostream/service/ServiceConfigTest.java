@@ -1,0 +1,58 @@
+package dev.emostream.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ServiceConfigTest {
+    @Test
+    void laterSourcesWinAndKafkaKeysPassThrough() {
+        ServiceConfig c = ServiceConfig.resolve(
+                Map.of("event.hop.ms", "1000", "topic.audio", "from-file", "kafka.security.protocol", "SSL"),
+                Map.of("EMOSTREAM_EVENT_HOP_MS", "750", "KAFKA_BOOTSTRAP_SERVERS", "k1:9092", "EMOSTREAM_KAFKA_SASL_MECHANISM", "PLAIN",
+                        "UNRELATED", "x"),
+                Map.of("event.hop.ms", "600"));
+        assertEquals(600, c.getLong(ServiceConfig.Key.EVENT_HOP_MS));
+        assertEquals("from-file", c.get(ServiceConfig.Key.TOPIC_AUDIO));
+        assertEquals("k1:9092", c.get(ServiceConfig.Key.BOOTSTRAP_SERVERS));
+        assertEquals(false, c.embedded());
+        assertEquals(Map.of("security.protocol", "SSL", "sasl.mechanism", "PLAIN"), c.kafkaOverrides());
+        assertEquals("PLAIN", EmotionService.streamsProperties(c, "k1:9092").get("sasl.mechanism"));
+        assertEquals("exactly_once_v2", EmotionService.streamsProperties(c, "k1:9092").get("processing.guarantee"));
+    }
+
+    @Test
+    void defaultsAreTheDocumentedOnesAndEmbedded() {
+        ServiceConfig c = ServiceConfig.defaults();
+        assertTrue(c.embedded());
+        assertEquals("emostream.audio", c.get(ServiceConfig.Key.TOPIC_AUDIO));
+        assertEquals(500, c.getLong(ServiceConfig.Key.EVENT_HOP_MS));
+        assertEquals("EMOSTREAM_STREAM_MAX_QUEUED_FRAMES", ServiceConfig.Key.STREAM_MAX_QUEUED_FRAMES.environmentVariable());
+    }
+
+    @Test
+    void everyProblemIsNamedAtOnce() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServiceConfig.resolve(
+                Map.of("topic.audio", "bad topic"), Map.of(), Map.of("inference.max.batch", "many", "model.provider", "tpu",
+                        "frame.max.bytes", "0", "typo.key", "1")));
+        for (String expected : new String[] {"topic.audio must be", "inference.max.batch must be an integer, got 'many'",
+            "model.provider must be auto, cuda or cpu", "frame.max.bytes must be in [1, 16777216], got 0",
+            "unknown setting 'typo.key' (command line)"}) {
+            assertTrue(e.getMessage().contains(expected), e.getMessage());
+        }
+    }
+
+    @Test
+    void readmeDocumentsEveryKeyWithItsDefault() throws Exception {
+        String readme = Files.readString(Path.of(System.getProperty("emostream.projectDir", "."), "README.md"));
+        for (ServiceConfig.Key k : ServiceConfig.Key.values()) {
+            String row = "| `" + k.key() + "` | " + (k.defaultValue().isEmpty() ? "" : "`" + k.defaultValue() + "`") + " |";
+            assertTrue(readme.contains(row), "README lacks the row " + row);
+        }
+    }
+}
