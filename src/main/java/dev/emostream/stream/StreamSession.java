@@ -6,12 +6,8 @@ import dev.emostream.features.FeaturePipeline;
 import dev.emostream.features.StreamingFeatureExtractor;
 import dev.emostream.model.ModelDescriptor;
 import dev.emostream.model.StreamState;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
@@ -90,51 +86,52 @@ final class StreamSession {
     }
 
     byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(4096);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(FORMAT);
-            out.writeUTF(streamId);
-            writeNullable(out, callId);
-            writeNullable(out, role);
-            out.writeInt(sampleRate);
-            out.writeUTF(encoding.name());
-            out.writeInt(channels);
-            out.writeLong(lastSequence);
-            out.writeLong(gaps);
-            out.writeLong(lastFrameTime);
-            out.writeLong(lastSeenWall);
-            writeNullable(out, endReason);
-            out.writeLong(endedSamples);
-            out.writeLong(nextEventMs);
-            out.writeLong(lastEventEndMs);
-            writeFloats(out, lastProbabilities);
-            out.writeInt(marks.size());
-            for (FrameMark m : marks) {
-                out.writeLong(m.featureFrames());
-                out.writeLong(m.sequence());
-                out.writeLong(m.timestamp());
-            }
-            out.writeBoolean(pipeline != null);
-            if (pipeline != null) {
-                FeaturePipeline.Snapshot s = pipeline.snapshot();
-                out.writeLong(s.samplesAccepted());
-                out.writeBoolean(s.resampler() != null);
-                if (s.resampler() != null) {
-                    out.writeLong(s.resampler().inputConsumed());
-                    out.writeLong(s.resampler().outputWritten());
-                    writeFloats(out, s.resampler().history());
-                }
-                writeFloats(out, s.extractor().pending());
-                out.writeLong(s.extractor().framesEmitted());
-                out.writeLong(s.extractor().samplesAccepted());
-            }
-            byte[] state = model.toBytes();
-            out.writeInt(state.length);
-            out.write(state);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // a byte array does not fail
+        FeaturePipeline.Snapshot snap = pipeline == null ? null : pipeline.snapshot();
+        byte[] state = model.toBytes();
+        byte[][] strings = {utf8(streamId), utf8(callId), utf8(role), utf8(encoding.name()), utf8(endReason)};
+        int size = 4 + 4 * 2 + 8 * 7 + 4 + 4 * floats(lastProbabilities) + 4 + marks.size() * 24 + 1 + 4 + state.length;
+        for (byte[] s : strings) {
+            size += 4 + (s == null ? 0 : s.length);
         }
-        return bytes.toByteArray();
+        if (snap != null) {
+            size += 8 + 1 + 4 + 4 * snap.extractor().pending().length + 16;
+            if (snap.resampler() != null) {
+                size += 16 + 4 + 4 * snap.resampler().history().length;
+            }
+        }
+        // One buffer, bulk float copies: this runs for every frame of every stream.
+        ByteBuffer out = ByteBuffer.allocate(size);
+        out.putInt(FORMAT);
+        putString(out, strings[0]);
+        putString(out, strings[1]);
+        putString(out, strings[2]);
+        out.putInt(sampleRate);
+        putString(out, strings[3]);
+        out.putInt(channels);
+        out.putLong(lastSequence).putLong(gaps).putLong(lastFrameTime).putLong(lastSeenWall);
+        putString(out, strings[4]);
+        out.putLong(endedSamples).putLong(nextEventMs).putLong(lastEventEndMs);
+        putFloats(out, lastProbabilities);
+        out.putInt(marks.size());
+        for (FrameMark m : marks) {
+            out.putLong(m.featureFrames()).putLong(m.sequence()).putLong(m.timestamp());
+        }
+        out.put((byte) (snap != null ? 1 : 0));
+        if (snap != null) {
+            out.putLong(snap.samplesAccepted());
+            out.put((byte) (snap.resampler() != null ? 1 : 0));
+            if (snap.resampler() != null) {
+                out.putLong(snap.resampler().inputConsumed()).putLong(snap.resampler().outputWritten());
+                putFloats(out, snap.resampler().history());
+            }
+            putFloats(out, snap.extractor().pending());
+            out.putLong(snap.extractor().framesEmitted()).putLong(snap.extractor().samplesAccepted());
+        }
+        out.putInt(state.length).put(state);
+        if (out.hasRemaining()) {
+            throw new IllegalStateException("stream state size miscounted by " + out.remaining() + " bytes");
+        }
+        return out.array();
     }
 
     /**
@@ -143,52 +140,57 @@ final class StreamSession {
      * @throws IllegalArgumentException if the bytes are not a session of this format and model
      */
     static StreamSession fromBytes(byte[] bytes, ModelDescriptor descriptor, int maxQueuedFrames) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-            int format = in.readInt();
+        try {
+            ByteBuffer in = ByteBuffer.wrap(bytes);
+            int format = in.getInt();
             if (format != FORMAT) {
                 throw new IllegalArgumentException("stream state format " + format + ", this build reads " + FORMAT);
             }
-            String streamId = in.readUTF();
-            String callId = readNullable(in);
-            String role = readNullable(in);
-            int sampleRate = in.readInt();
-            Encoding encoding = Encoding.valueOf(in.readUTF());
-            int channels = in.readInt();
-            long lastSequence = in.readLong();
-            long gaps = in.readLong();
-            long lastFrameTime = in.readLong();
-            long lastSeenWall = in.readLong();
-            String endReason = readNullable(in);
-            long endedSamples = in.readLong();
-            long nextEventMs = in.readLong();
-            long lastEventEndMs = in.readLong();
-            float[] lastProbabilities = readFloats(in);
-            int markCount = in.readInt();
+            String streamId = getString(in);
+            String callId = getString(in);
+            String role = getString(in);
+            int sampleRate = in.getInt();
+            Encoding encoding = Encoding.valueOf(getString(in));
+            int channels = in.getInt();
+            long lastSequence = in.getLong();
+            long gaps = in.getLong();
+            long lastFrameTime = in.getLong();
+            long lastSeenWall = in.getLong();
+            String endReason = getString(in);
+            long endedSamples = in.getLong();
+            long nextEventMs = in.getLong();
+            long lastEventEndMs = in.getLong();
+            float[] lastProbabilities = getFloats(in);
+            int markCount = in.getInt();
+            if (markCount < 0 || markCount > in.remaining() / 24) {
+                throw new IllegalArgumentException(markCount + " frame marks in " + in.remaining() + " bytes");
+            }
             Deque<FrameMark> marks = new ArrayDeque<>();
             for (int i = 0; i < markCount; i++) {
-                marks.add(new FrameMark(in.readLong(), in.readLong(), in.readLong()));
+                marks.add(new FrameMark(in.getLong(), in.getLong(), in.getLong()));
             }
             FeaturePipeline pipeline = null;
-            if (in.readBoolean()) {
+            if (in.get() != 0) {
                 pipeline = new FeaturePipeline(descriptor.featureSpec(), sampleRate);
-                long samplesAccepted = in.readLong();
+                long samplesAccepted = in.getLong();
                 Resampler.Snapshot resampler = null;
-                if (in.readBoolean()) {
-                    long consumed = in.readLong();
-                    long written = in.readLong();
+                if (in.get() != 0) {
+                    long consumed = in.getLong();
+                    long written = in.getLong();
                     resampler = new Resampler.Snapshot(sampleRate, descriptor.featureSpec().sampleRate(), consumed,
-                            written, readFloats(in));
+                            written, getFloats(in));
                 }
                 StreamingFeatureExtractor.Snapshot extractor =
-                        new StreamingFeatureExtractor.Snapshot(readFloats(in), in.readLong(), in.readLong());
+                        new StreamingFeatureExtractor.Snapshot(getFloats(in), in.getLong(), in.getLong());
                 pipeline.restore(new FeaturePipeline.Snapshot(sampleRate, descriptor.featureSpec(), samplesAccepted,
                         resampler, extractor));
             }
-            byte[] state = new byte[in.readInt()];
-            in.readFully(state);
-            if (in.read() != -1) {
-                throw new IllegalArgumentException("stream state has bytes after its end");
+            int stateLength = in.getInt();
+            if (stateLength != in.remaining()) {
+                throw new IllegalArgumentException("model state of " + stateLength + " bytes, " + in.remaining() + " left");
             }
+            byte[] state = new byte[stateLength];
+            in.get(state);
             StreamSession s = new StreamSession(streamId, callId, role, sampleRate, encoding, channels, pipeline,
                     StreamState.fromBytes(state, descriptor, maxQueuedFrames));
             s.lastSequence = lastSequence;
@@ -202,45 +204,60 @@ final class StreamSession {
             s.lastProbabilities = lastProbabilities;
             s.marks.addAll(marks);
             return s;
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("unreadable stream state (" + bytes.length + " bytes): " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("unreadable stream state (" + bytes.length + " bytes): " + e, e);
         }
     }
 
-    private static void writeNullable(DataOutputStream out, String s) throws IOException {
-        out.writeBoolean(s != null);
-        if (s != null) {
-            out.writeUTF(s);
+    private static byte[] utf8(String s) {
+        return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void putString(ByteBuffer out, byte[] utf8) {
+        out.putInt(utf8 == null ? -1 : utf8.length);
+        if (utf8 != null) {
+            out.put(utf8);
         }
     }
 
-    private static String readNullable(DataInputStream in) throws IOException {
-        return in.readBoolean() ? in.readUTF() : null;
-    }
-
-    private static void writeFloats(DataOutputStream out, float[] values) throws IOException {
-        if (values == null) {
-            out.writeInt(-1);
-            return;
-        }
-        out.writeInt(values.length);
-        for (float v : values) {
-            out.writeFloat(v);
-        }
-    }
-
-    private static float[] readFloats(DataInputStream in) throws IOException {
-        int n = in.readInt();
+    private static String getString(ByteBuffer in) {
+        int n = in.getInt();
         if (n == -1) {
             return null;
         }
-        if (n < 0 || n > in.available() / 4) {
-            throw new IOException("array of " + n + " floats in " + in.available() + " bytes left");
+        if (n < 0 || n > in.remaining()) {
+            throw new IllegalArgumentException("string of " + n + " bytes in " + in.remaining());
+        }
+        byte[] b = new byte[n];
+        in.get(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static int floats(float[] values) {
+        return values == null ? 0 : values.length;
+    }
+
+    private static void putFloats(ByteBuffer out, float[] values) {
+        if (values == null) {
+            out.putInt(-1);
+            return;
+        }
+        out.putInt(values.length);
+        out.asFloatBuffer().put(values);
+        out.position(out.position() + 4 * values.length);
+    }
+
+    private static float[] getFloats(ByteBuffer in) {
+        int n = in.getInt();
+        if (n == -1) {
+            return null;
+        }
+        if (n < 0 || n > in.remaining() / 4) {
+            throw new IllegalArgumentException("array of " + n + " floats in " + in.remaining() + " bytes");
         }
         float[] values = new float[n];
-        for (int i = 0; i < n; i++) {
-            values[i] = in.readFloat();
-        }
+        in.asFloatBuffer().get(values);
+        in.position(in.position() + 4 * n);
         return values;
     }
 }

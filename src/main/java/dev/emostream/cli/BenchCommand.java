@@ -1,0 +1,100 @@
+package dev.emostream.cli;
+
+import dev.emostream.bench.StreamBench;
+import dev.emostream.service.EmotionService;
+import dev.emostream.service.ServiceConfig;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+
+/** {@code emostream bench --streams N --seconds S}: real-time speakers through the real broker and service. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Drives N concurrent real-time speakers (a 20 ms 16 kHz frame every 20 ms each) through a Kafka "
+                + "broker and the stream service and reports frames/s, events/s and the p50/p99 latency from a frame's "
+                + "send to the arrival of the event it completed (read_committed).",
+            "By default it starts the embedded broker and the service in this process (all on this machine); "
+                + "with --bootstrap-servers it drives an already running 'emostream run'. --streams 100,500,1000 runs several sizes."})
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--streams", paramLabel = "N[,N...]", split = ",", defaultValue = "100",
+            description = "Concurrent streams (default: ${DEFAULT-VALUE}).")
+    int[] streams;
+
+    @Option(names = "--seconds", paramLabel = "S", defaultValue = "30", description = "Audio per stream (default: ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Option(names = "--warmup-s", paramLabel = "S", defaultValue = "5",
+            description = "Latencies of the first S seconds are not counted (default: ${DEFAULT-VALUE}).")
+    double warmupSeconds;
+
+    @Option(names = "--p99-limit-ms", paramLabel = "MS", defaultValue = "200",
+            description = "p99 latency a run must stay under to count as real time (default: ${DEFAULT-VALUE}).")
+    long p99LimitMs;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT,...", description = "Drive a running service on this cluster.")
+    String bootstrapServers;
+
+    @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE", description = "A service setting for the in-process service (repeatable).")
+    Map<String, String> settings = new LinkedHashMap<>();
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec commandSpec;
+
+    @Override
+    public Integer call() throws Exception {
+        for (int n : streams) {
+            if (n < 1 || n > 100_000) {
+                throw new ParameterException(commandSpec.commandLine(), "--streams must be in [1, 100000], got " + n);
+            }
+        }
+        if (seconds < 1 || seconds > 3600 || warmupSeconds < 0 || warmupSeconds >= seconds) {
+            throw new ParameterException(commandSpec.commandLine(), "--seconds must be in [1, 3600] and --warmup-s in [0, seconds)");
+        }
+        PrintWriter out = commandSpec.commandLine().getOut();
+        EmotionService service = null;
+        String bootstrap = bootstrapServers;
+        ServiceConfig config;
+        try {
+            if (bootstrap == null) {
+                Map<String, String> flags = new LinkedHashMap<>(Map.of("embedded.port", "0", "application.id", "emostream-bench",
+                        "topic.partitions", "4"));
+                flags.putAll(settings);
+                try {
+                    config = ServiceConfig.resolve(Map.of(), System.getenv(), flags);
+                } catch (IllegalArgumentException e) {
+                    throw new ParameterException(commandSpec.commandLine(), e.getMessage());
+                }
+                service = EmotionService.start(config);
+                if (!service.awaitRunning(Duration.ofSeconds(120))) {
+                    throw new IllegalStateException("the service did not start");
+                }
+                bootstrap = service.bootstrapServers();
+            } else {
+                config = ServiceConfig.defaults();
+            }
+            StreamBench bench = new StreamBench(bootstrap, config.get(ServiceConfig.Key.TOPIC_AUDIO),
+                    config.get(ServiceConfig.Key.TOPIC_EMOTIONS));
+            boolean allKept = true;
+            for (int n : streams) {
+                long framesBefore = service == null ? 0 : service.counters().framesIn();
+                StreamBench.Result r = bench.run(n, seconds, warmupSeconds, 30);
+                String processed = service == null ? ""
+                        : " frames_processed=" + (service.counters().framesIn() - framesBefore)
+                        + " dead_letters=" + service.counters().deadLettersTotal();
+                boolean kept = r.keptUp(p99LimitMs);
+                allKept &= kept;
+                out.println(r.summary() + processed + " real_time=" + (kept ? "yes" : "no"));
+                out.flush();
+            }
+            return allKept ? 0 : Main.EXIT_PARTIAL_FAILURE;
+        } finally {
+            if (service != null) {
+                service.close();
+            }
+        }
+    }
+}
