@@ -23,11 +23,24 @@ final class KaiserSincFilter {
     static final double STOPBAND_EDGE = 1.00;
     static final double DESIGN_ATTENUATION_DB = 80.0;
 
+    /** Designed filters by rate pair: the tables are read-only, and a 44.1 kHz one is ~190 KB. */
+    private static final java.util.concurrent.ConcurrentMap<Long, KaiserSincFilter> SHARED =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private final int phases;
     private final int taps;
     private final double beta;
     private final double cutoffHz;
     private final float[] coefficients;
+
+    /**
+     * The filter for a rate pair, designed once per process and shared by every resampler of those
+     * rates (a service holds thousands of streams; their coefficients need not be copies).
+     */
+    static KaiserSincFilter shared(int inputRate, int outputRate, int phases) {
+        long key = ((long) inputRate << 32) | outputRate;
+        return SHARED.computeIfAbsent(key, k -> new KaiserSincFilter(inputRate, outputRate, phases));
+    }
 
     /**
      * @param inputRate  input sample rate, Hz

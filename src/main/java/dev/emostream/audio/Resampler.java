@@ -92,7 +92,7 @@ public final class Resampler {
         this.phases = up;
         this.stepWhole = down / up;
         this.stepRemainder = down % up;
-        this.filter = passThrough ? null : new KaiserSincFilter(inputRate, outputRate, up);
+        this.filter = passThrough ? null : KaiserSincFilter.shared(inputRate, outputRate, up);
         this.taps = passThrough ? 0 : filter.taps();
         this.half = taps / 2;
         this.coefficients = passThrough ? new float[0] : filter.coefficients();

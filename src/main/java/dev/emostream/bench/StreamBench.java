@@ -114,35 +114,30 @@ public final class StreamBench {
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 2,
                 ProducerConfig.ACKS_CONFIG, "1", ProducerConfig.BATCH_SIZE_CONFIG, 262_144),
                 new StringSerializer(), new ByteArraySerializer())) {
-            for (long k = 0; k < (long) streams * framesPerStream; k++) {
-                int stream = (int) (k % streams);
-                int seq = (int) (k / streams);
-                long due = start + TimeUnit.MILLISECONDS.toNanos((long) seq * FRAME_MS) + TimeUnit.MICROSECONDS.toNanos(
-                        (long) stream * FRAME_MS * 1000 / streams);
+            long total = (long) streams * framesPerStream;
+            long k = 0;
+            while (k < total) {
+                // Send in 1 ms ticks: everything due by now goes out together (parking per frame
+                // would spin a core at thousands of frames per second).
                 long now = System.nanoTime();
-                if (due > now) {
-                    LockSupport.parkNanos(due - now);
-                } else if (due >= countFrom) {
-                    maxLag = Math.max(maxLag, TimeUnit.NANOSECONDS.toMillis(now - due));
+                while (k < total) {
+                    int stream = (int) (k % streams);
+                    int seq = (int) (k / streams);
+                    long due = start + TimeUnit.MILLISECONDS.toNanos((long) seq * FRAME_MS)
+                            + TimeUnit.MICROSECONDS.toNanos((long) stream * FRAME_MS * 1000 / streams);
+                    if (due > now) {
+                        break;
+                    }
+                    if (due >= countFrom) {
+                        maxLag = Math.max(maxLag, TimeUnit.NANOSECONDS.toMillis(now - due));
+                    }
+                    sendTimes[stream][seq] = System.nanoTime();
+                    producer.send(new ProducerRecord<>(audioTopic, ids[stream], frame(ids[stream], voices[stream % voices.length],
+                            stream, seq, seq == framesPerStream - 1)));
+                    sent++;
+                    k++;
                 }
-                byte[] voice = voices[stream % voices.length];
-                int frameBytes = SAMPLES_PER_FRAME * 2;
-                int offset = (int) (((long) stream * 7919 + (long) seq) * frameBytes % (voice.length - frameBytes));
-                offset -= offset % 2;
-                boolean last = seq == framesPerStream - 1;
-                AudioFrame frame = AudioFrame.newBuilder()
-                        .setStreamId(ids[stream])
-                        .setSequence(seq)
-                        .setCaptureTime(Instant.ofEpochMilli(System.currentTimeMillis()))
-                        .setSampleRate(RATE)
-                        .setEncoding("s16le")
-                        .setChannels(1)
-                        .setPayload(ByteBuffer.wrap(voice, offset, frameBytes).slice())
-                        .setEndOfStream(last)
-                        .build();
-                sendTimes[stream][seq] = System.nanoTime();
-                producer.send(new ProducerRecord<>(audioTopic, ids[stream], Contracts.encode(frame)));
-                sent++;
+                LockSupport.parkNanos(TICK_NANOS);
             }
             producer.flush();
         }
@@ -154,6 +149,25 @@ public final class StreamBench {
         return new Result(streams, seconds, sent, collector.events.get(), collector.finals.get(),
                 percentile(latencies, 0.50), percentile(latencies, 0.99),
                 latencies.length == 0 ? -1 : latencies[latencies.length - 1], maxLag, latencies.length);
+    }
+
+    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    /** Frame {@code seq} of a stream: 20 ms of its voice, from an offset of its own. */
+    private static byte[] frame(String id, byte[] voice, int stream, int seq, boolean last) {
+        int frameBytes = SAMPLES_PER_FRAME * 2;
+        int offset = (int) (((long) stream * 7919 + (long) seq) * frameBytes % (voice.length - frameBytes));
+        offset -= offset % 2;
+        return Contracts.encode(AudioFrame.newBuilder()
+                .setStreamId(id)
+                .setSequence(seq)
+                .setCaptureTime(Instant.ofEpochMilli(System.currentTimeMillis()))
+                .setSampleRate(RATE)
+                .setEncoding("s16le")
+                .setChannels(1)
+                .setPayload(ByteBuffer.wrap(voice, offset, frameBytes).slice())
+                .setEndOfStream(last)
+                .build());
     }
 
     static long percentile(long[] sorted, double q) {

@@ -31,6 +31,12 @@ final class BenchCommand implements Callable<Integer> {
             description = "Latencies of the first S seconds are not counted (default: ${DEFAULT-VALUE}).")
     double warmupSeconds;
 
+    @Option(names = "--jit-warmup-s", paramLabel = "S", defaultValue = "45",
+            description = "First an unmeasured run of the first size for S seconds, so the JIT has compiled the broker, "
+                    + "Kafka Streams and emostream (on 2 cores it competes for a core for tens of seconds); 0: none "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double jitWarmupSeconds;
+
     @Option(names = "--p99-limit-ms", paramLabel = "MS", defaultValue = "200",
             description = "p99 latency a run must stay under to count as real time (default: ${DEFAULT-VALUE}).")
     long p99LimitMs;
@@ -79,6 +85,11 @@ final class BenchCommand implements Callable<Integer> {
             StreamBench bench = new StreamBench(bootstrap, config.get(ServiceConfig.Key.TOPIC_AUDIO),
                     config.get(ServiceConfig.Key.TOPIC_EMOTIONS));
             boolean allKept = true;
+            if (jitWarmupSeconds > 0) {
+                StreamBench.Result w = bench.run(streams[0], Math.max(jitWarmupSeconds, 2), 1, 30);
+                out.println("warm-up (not a measurement): " + w.summary());
+                out.flush();
+            }
             for (int n : streams) {
                 long framesBefore = service == null ? 0 : service.counters().framesIn();
                 StreamBench.Result r = bench.run(n, seconds, warmupSeconds, 30);

@@ -67,9 +67,10 @@ public final class StreamingFeatureExtractor {
         this.magnitude = spec.power() == 1.0;
         this.logFloor = spec.logFloor();
         this.maxChunkSamples = maxChunkSamples;
-        this.window = Windows.create(spec.window(), win);
-        this.fft = new DoubleFFT_1D(nFft);
-        this.melFilterbank = new MelFilterbank(spec);
+        Kernels kernels = Kernels.of(spec);
+        this.window = kernels.window();
+        this.fft = kernels.fft();
+        this.melFilterbank = kernels.melFilterbank();
         // log_mel needs no DCT; it may then have any number of mel bands (see FeatureSpec).
         this.dct = mfcc ? new DoubleDCT_1D(spec.nMels()) : null;
         this.pending = new float[win];
@@ -77,6 +78,22 @@ public final class StreamingFeatureExtractor {
         this.spectrum = new double[nFft / 2 + 1];
         this.melEnergy = new double[spec.nMels()];
         this.output = new float[spec.featureCount()];
+    }
+
+    /**
+     * The read-only parts of the analysis for one spec: window, FFT plan (JTransforms' tables are
+     * only read by realForward for power-of-two sizes, which the spec requires) and mel filters.
+     * Built once per spec and shared by every stream, so a service with thousands of streams keeps
+     * one copy in cache instead of thousands.
+     */
+    private record Kernels(double[] window, DoubleFFT_1D fft, MelFilterbank melFilterbank) {
+        private static final java.util.concurrent.ConcurrentMap<FeatureSpec, Kernels> SHARED =
+                new java.util.concurrent.ConcurrentHashMap<>();
+
+        static Kernels of(FeatureSpec spec) {
+            return SHARED.computeIfAbsent(spec, s -> new Kernels(Windows.create(s.window(), s.winLength()),
+                    new DoubleFFT_1D(s.nFft()), new MelFilterbank(s)));
+        }
     }
 
     public FeatureSpec spec() {

@@ -174,4 +174,40 @@ class StreamingFeatureExtractorTest {
         assertTrue(allocated < 4_096, "allocated " + allocated + " bytes for 1,000 frames");
         assertTrue(frames[0] > 0);
     }
+
+    @Test
+    void streamsOnManyThreadsSharingTheSpecsKernelsGiveTheirOwnFramesExactly() throws Exception {
+        FeatureSpec spec = FeatureSpec.bundled();
+        Random random = new Random(5);
+        int count = 8;
+        float[][] signals = new float[count][];
+        float[][][] expected = new float[count][][];
+        for (int s = 0; s < count; s++) {
+            signals[s] = new float[16_000];
+            for (int i = 0; i < signals[s].length; i++) {
+                signals[s][i] = (float) (0.3 * Math.sin(i * (0.01 + 0.003 * s)) + 0.05 * random.nextGaussian());
+            }
+            expected[s] = FeaturePipeline.extractAll(spec, 16_000, signals[s]);
+        }
+        // The window, FFT tables and mel filters are shared by all extractors of a spec.
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<float[][]>> results = new ArrayList<>();
+            for (int round = 0; round < 5; round++) {
+                for (int s = 0; s < count; s++) {
+                    float[] signal = signals[s];
+                    results.add(pool.submit(() -> FeaturePipeline.extractAll(spec, 16_000, signal)));
+                }
+            }
+            for (int r = 0; r < results.size(); r++) {
+                float[][] got = results.get(r).get();
+                assertEquals(expected[r % count].length, got.length);
+                for (int f = 0; f < got.length; f++) {
+                    assertArrayEquals(expected[r % count][f], got[f], "signal " + (r % count) + " frame " + f);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }

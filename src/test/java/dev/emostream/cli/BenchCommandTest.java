@@ -1,0 +1,33 @@
+package dev.emostream.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The bench command end to end, small: what it counts must add up (its speed is BENCHMARKS.md's business). */
+class BenchCommandTest {
+    @Test
+    void everyFrameSentIsProcessedAndEveryStreamEnds(@TempDir Path dir) {
+        CliTestSupport.Result r = CliTestSupport.run("bench", "--streams", "3", "--seconds", "2", "--warmup-s", "0",
+                "--jit-warmup-s", "0", "-s", "state.dir=" + dir, "-s", "model.provider=cpu");
+        assertTrue(r.exitCode() == 0 || r.exitCode() == Main.EXIT_PARTIAL_FAILURE, r.err());
+        Matcher m = Pattern.compile("streams=3 seconds=2.0 frames=(\\d+) .* events=(\\d+) .* finals=3/3 .* "
+                + "frames_processed=(\\d+) dead_letters=0 real_time=(yes|no)").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertEquals(300, Integer.parseInt(m.group(1)), "3 streams x 2 s of 20 ms frames");
+        assertEquals(m.group(1), m.group(3), "frames sent = frames processed");
+        // Events at 0.5, 1.0 and 1.5 s and a final one per stream (2.0 s needs audio past the end).
+        assertEquals(12, Integer.parseInt(m.group(2)));
+    }
+
+    @Test
+    void badSizesAreUsageErrors() {
+        assertEquals(2, CliTestSupport.run("bench", "--streams", "0").exitCode());
+        assertEquals(2, CliTestSupport.run("bench", "--seconds", "5", "--warmup-s", "5").exitCode());
+    }
+}
