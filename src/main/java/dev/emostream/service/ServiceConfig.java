@@ -48,7 +48,7 @@ public final class ServiceConfig {
         MODEL_THREADS("model.threads", "1", "ONNX Runtime intra-op threads per call", 1, 256),
         PROCESSING_GUARANTEE("processing.guarantee", "exactly_once_v2", "Kafka Streams processing guarantee: exactly_once_v2 or at_least_once"),
         COMMIT_INTERVAL_MS("commit.interval.ms", "100", "Kafka Streams commit interval; with exactly-once, events become visible to read_committed consumers at commits", 1, 600_000),
-        NUM_STREAM_THREADS("num.stream.threads", "1", "Kafka Streams processing threads per instance", 1, 256),
+        NUM_STREAM_THREADS("num.stream.threads", "2", "Kafka Streams processing threads per instance (each runs its tasks' inference batches)", 1, 256),
         STATE_DIR("state.dir", "", "Kafka Streams state directory; empty: Kafka's default (java.io.tmpdir/kafka-streams)"),
         CACHE_MAX_BYTES("statestore.cache.max.bytes", "67108864", "Kafka Streams record cache: stream states changed between commits are written to the changelog once per commit", 0, Long.MAX_VALUE);
 

@@ -19,12 +19,13 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -52,7 +53,6 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
     static final String IDLE_TIMEOUT = "idle_timeout";
 
     private final TopologySettings settings;
-    private final EmotionModel model;
     private final ModelDescriptor descriptor;
     private final FeatureSpec spec;
     private final int framesPerStep;
@@ -69,7 +69,6 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
 
     EmotionProcessor(TopologySettings settings, EmotionModel model, StreamCounters counters) {
         this.settings = settings;
-        this.model = model;
         this.descriptor = model.descriptor();
         this.spec = descriptor.featureSpec();
         this.framesPerStep = descriptor.framesPerStep();
@@ -148,7 +147,7 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         int rate = frame.getSampleRate();
         if (!Resampler.isSupportedRate(rate)) {
             deadLetter(record, DeadLetterReason.UNSUPPORTED_SAMPLE_RATE, "sample rate " + rate + " Hz; supported: "
-                    + java.util.Arrays.toString(Resampler.supportedRates()));
+                    + Arrays.toString(Resampler.supportedRates()));
             return;
         }
         int channels = frame.getChannels();
@@ -169,7 +168,7 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         int sampleFrameBytes = encoding.bytesPerSample() * channels;
         if (bytes % sampleFrameBytes != 0) {
             deadLetter(record, DeadLetterReason.PARTIAL_SAMPLE, bytes + " bytes is not a whole number of " + channels + "-channel "
-                    + encoding.name().toLowerCase(java.util.Locale.ROOT) + " samples (" + sampleFrameBytes + " bytes each)");
+                    + encoding.name().toLowerCase(Locale.ROOT) + " samples (" + sampleFrameBytes + " bytes each)");
             return;
         }
         long seq = frame.getSequence();
@@ -393,6 +392,5 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         counters.streamsRemoved(sessions.size());
         sessions.clear();
         ready.clear();
-        Objects.requireNonNull(model);
     }
 }
