@@ -81,8 +81,9 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (frameMs < 1 || frameMs > 10_000) {
-            throw new ParameterException(commandSpec.commandLine(), "--frame-ms must be in [1, 10000], got " + frameMs);
+        if (frameMs < 1 || frameMs > 1_000) {
+            // Longer frames would pass the service's frame.max.bytes (256 KiB) at high rates anyway.
+            throw new ParameterException(commandSpec.commandLine(), "--frame-ms must be in [1, 1000], got " + frameMs);
         }
         if (files.isEmpty() == (generateSeconds == null)) {
             throw new ParameterException(commandSpec.commandLine(), "give WAV files or --generate SECONDS (one of the two)");
@@ -99,6 +100,13 @@ final class ProduceCommand implements Callable<Integer> {
             }
         }
         List<Source> sources = sources();
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (Source s : sources) {
+            if (!ids.add(s.streamId())) {
+                throw new ParameterException(commandSpec.commandLine(), "two files would be stream " + s.streamId()
+                        + " (same file name): give --stream-id ID to number them ID-1, ID-2, ...");
+            }
+        }
         PrintWriter out = commandSpec.commandLine().getOut();
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());

@@ -78,7 +78,14 @@ public final class EmbeddedKafka implements AutoCloseable {
                 format(propsFile);
             }
             KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
-            server.startup();
+            try {
+                server.startup();
+            } catch (RuntimeException e) {
+                server.shutdown(); // its threads would outlive a failed start (e.g. the port is taken)
+                throw new IllegalStateException("the embedded Kafka broker cannot start on " + LOOPBACK + ":" + clientPort
+                        + " (" + e.getMessage() + "); is another broker using the port? (embedded.port, or bootstrap.servers "
+                        + "to use it)", e);
+            }
             LOG.log(System.Logger.Level.INFO, "embedded Kafka broker (KRaft) on {0}:{1}, log in {2}",
                     LOOPBACK, String.valueOf(clientPort), logDir);
             return new EmbeddedKafka(server, logDir, deleteOnClose, clientPort);

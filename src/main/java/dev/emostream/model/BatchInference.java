@@ -31,6 +31,11 @@ public final class BatchInference {
 
     /** Runs every full step queued in {@code streams}; returns the number of ONNX calls made. */
     public int runReady(List<StreamState> streams, StepListener listener) {
+        return runReady(streams, listener, batch -> { });
+    }
+
+    /** As {@link #runReady(List, StepListener)}, telling {@code onCall} each call's batch size. */
+    public int runReady(List<StreamState> streams, StepListener listener, java.util.function.IntConsumer onCall) {
         ModelDescriptor d = model.descriptor();
         int stack = d.framesPerStep();
         int nFeat = d.featureSpec().featureCount();
@@ -67,6 +72,7 @@ public final class BatchInference {
             }
             EmotionModel.Output out = model.run(x, batch, frames, state);
             calls++;
+            onCall.accept(batch);
             for (int b = 0; b < batch; b++) {
                 StreamState s = ready.get(b);
                 for (int i = 0; i < tensors.size(); i++) {

@@ -61,13 +61,13 @@ public final class EmotionService implements AutoCloseable {
             StreamCounters counters = new StreamCounters();
             KafkaStreams streams = new KafkaStreams(
                     EmotionTopology.build(topologySettings(config), model, counters), streamsProperties(config, bootstrap));
-            streams.setUncaughtExceptionHandler(e -> {
-                // Bad records never get here (the processor dead-letters them): this is a bug or
-                // an infrastructure failure. A fresh thread resumes from the last commit.
-                LOG.log(System.Logger.Level.ERROR, "stream thread failed, replacing it: " + e, e);
-                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-            });
-            streams.start();
+            streams.setUncaughtExceptionHandler(new ThreadFailurePolicy(5, Duration.ofMinutes(10)));
+            try {
+                streams.start();
+            } catch (RuntimeException e) {
+                streams.close(Duration.ofSeconds(10));
+                throw e;
+            }
             return new EmotionService(config, broker, model, streams, counters, bootstrap);
         } catch (java.io.IOException e) {
             closeQuietly(model, broker);
@@ -117,17 +117,25 @@ public final class EmotionService implements AutoCloseable {
         }
         // Events are latency-bound: do not hold them back for batching (Kafka Streams' default is 100 ms).
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+        // A dead letter is the input record plus headers: room for an input record at the 1 MiB default.
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), DEAD_LETTER_MAX_BYTES);
         p.putAll(c.kafkaOverrides());
         return p;
     }
+
+    /** Largest record the dead-letter topic takes when emostream creates it (and the producer sends). */
+    static final int DEAD_LETTER_MAX_BYTES = 2 << 20;
 
     static void createTopics(ServiceConfig c, String bootstrap) {
         Map<String, Object> adminConfig = new java.util.HashMap<>(c.kafkaOverrides());
         adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         try (Admin admin = Admin.create(adminConfig)) {
-            Topics.ensure(admin, List.of(c.get(ServiceConfig.Key.TOPIC_AUDIO), c.get(ServiceConfig.Key.TOPIC_EMOTIONS),
-                    c.get(ServiceConfig.Key.TOPIC_DLQ)), c.getInt(ServiceConfig.Key.TOPIC_PARTITIONS),
-                    c.getInt(ServiceConfig.Key.TOPIC_REPLICATION_FACTOR));
+            int partitions = c.getInt(ServiceConfig.Key.TOPIC_PARTITIONS);
+            int replication = c.getInt(ServiceConfig.Key.TOPIC_REPLICATION_FACTOR);
+            Topics.ensure(admin, List.of(c.get(ServiceConfig.Key.TOPIC_AUDIO), c.get(ServiceConfig.Key.TOPIC_EMOTIONS)),
+                    partitions, replication, Map.of());
+            Topics.ensure(admin, List.of(c.get(ServiceConfig.Key.TOPIC_DLQ)), partitions, replication,
+                    Map.of("max.message.bytes", String.valueOf(DEAD_LETTER_MAX_BYTES)));
         }
     }
 
@@ -173,10 +181,51 @@ public final class EmotionService implements AutoCloseable {
 
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(30));
-        model.close();
-        if (broker != null) {
-            broker.close();
+        try {
+            if (streams.close(Duration.ofSeconds(30))) {
+                model.close();
+            } else {
+                // A stream thread may still be inside an ONNX call: freeing the session under it
+                // would be a native use-after-free. The process is ending anyway.
+                LOG.log(System.Logger.Level.WARNING, "Kafka Streams did not stop within 30 s; the model is left open");
+            }
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
+        }
+    }
+
+    /**
+     * A failed stream thread is replaced (it resumes from the last commit) unless threads keep
+     * failing: a failure that recurs on the same input would otherwise loop forever.
+     */
+    static final class ThreadFailurePolicy implements StreamsUncaughtExceptionHandler {
+        private final int maxFailures;
+        private final Duration window;
+        private final java.util.ArrayDeque<Long> failures = new java.util.ArrayDeque<>();
+
+        ThreadFailurePolicy(int maxFailures, Duration window) {
+            this.maxFailures = maxFailures;
+            this.window = window;
+        }
+
+        @Override
+        public synchronized StreamThreadExceptionResponse handle(Throwable e) {
+            long now = System.nanoTime();
+            failures.addLast(now);
+            while (now - failures.peekFirst() > window.toNanos()) {
+                failures.pollFirst();
+            }
+            if (failures.size() > maxFailures) {
+                LOG.log(System.Logger.Level.ERROR, "stream threads failed " + failures.size() + " times within " + window
+                        + ", shutting the service down: " + e, e);
+                return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            }
+            // Bad records never get here (the processor dead-letters them): this is a bug or an
+            // infrastructure failure. A fresh thread resumes from the last commit.
+            LOG.log(System.Logger.Level.ERROR, "stream thread failed, replacing it: " + e, e);
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
         }
     }
 }

@@ -39,9 +39,9 @@ public final class ServiceConfig {
         IDLE_CHECK_INTERVAL_MS("idle.check.interval.ms", "1000", "how often idle streams are looked for (wall clock)", 10, 3_600_000),
         INFERENCE_INTERVAL_MS("inference.interval.ms", "10", "how often the streams of a task with complete model steps are run, all in one batched ONNX call (wall clock)", 1, 10_000),
         INFERENCE_MAX_BATCH("inference.max.batch", "256", "most streams in one ONNX call", 1, 65_536),
-        FRAME_MAX_BYTES("frame.max.bytes", "262144", "largest AudioFrame payload; larger ones go to the dead-letter topic", 1, 16 << 20),
+        FRAME_MAX_BYTES("frame.max.bytes", "262144", "largest AudioFrame payload; larger ones go to the dead-letter topic", 1, 1 << 20),
         FRAME_MAX_CHANNELS("frame.max.channels", "8", "most interleaved channels in a frame", 1, 32),
-        STREAM_MAX_QUEUED_FRAMES("stream.max.queued.frames", "1000", "feature frames (10 ms each) a stream may hold before inference; a frame that would pass it goes to the dead-letter topic", 64, 1_000_000),
+        STREAM_MAX_QUEUED_FRAMES("stream.max.queued.frames", "1000", "feature frames (10 ms each) a stream may hold before inference; a frame that would pass it goes to the dead-letter topic (at most 2000, so a stream's state record stays well under Kafka's 1 MiB record limit)", 64, 2_000),
         STREAMS_MAX_ACTIVE("streams.max.active", "10000", "streams one instance holds at once; frames of further new streams go to the dead-letter topic", 1, 10_000_000),
         MODEL_PATH("model.path", "", "model descriptor JSON (the .onnx beside it); empty: the model bundled in the jar"),
         MODEL_PROVIDER("model.provider", "auto", "ONNX Runtime execution provider: auto (CUDA when present), cuda or cpu"),
@@ -162,10 +162,20 @@ public final class ServiceConfig {
         return map;
     }
 
+    /** Kafka settings emostream sets from its own keys: giving them with the kafka. prefix would override those silently. */
+    private static final Map<String, Key> OWN_KAFKA_KEYS = Map.of(
+            "bootstrap.servers", Key.BOOTSTRAP_SERVERS, "application.id", Key.APPLICATION_ID,
+            "processing.guarantee", Key.PROCESSING_GUARANTEE, "commit.interval.ms", Key.COMMIT_INTERVAL_MS,
+            "num.stream.threads", Key.NUM_STREAM_THREADS, "state.dir", Key.STATE_DIR,
+            "statestore.cache.max.bytes", Key.CACHE_MAX_BYTES);
+
     private static void putAll(Map<String, String> merged, Map<String, String> source, String where, List<String> problems) {
         source.forEach((name, value) -> {
             if (!name.startsWith(KAFKA_PREFIX) && Key.byName(name) == null) {
                 problems.add("unknown setting '" + name + "' (" + where + ")");
+            } else if (name.startsWith(KAFKA_PREFIX) && OWN_KAFKA_KEYS.containsKey(name.substring(KAFKA_PREFIX.length()))) {
+                problems.add("'" + name + "' (" + where + "): set " + OWN_KAFKA_KEYS.get(name.substring(KAFKA_PREFIX.length())).key()
+                        + " instead");
             } else {
                 merged.put(name, value);
             }
@@ -189,6 +199,9 @@ public final class ServiceConfig {
         env.forEach((name, value) -> {
             if (name.startsWith(kafkaEnv)) {
                 map.put(KAFKA_PREFIX + name.substring(kafkaEnv.length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
+            } else if (name.startsWith(ENV_PREFIX) && map.keySet().stream().noneMatch(k -> environmentName(k).equals(name))) {
+                // An EMOSTREAM_ variable that names no setting is a typo: refused like an unknown key.
+                map.put(name, value);
             }
         });
         return map;
@@ -261,12 +274,18 @@ public final class ServiceConfig {
         return resolve(Map.of(), Map.of(), flags);
     }
 
+    private static boolean secret(String kafkaKey) {
+        String k = kafkaKey.toLowerCase(Locale.ROOT);
+        return k.contains("password") || k.contains("jaas") || k.contains("key") || k.contains("secret")
+                || k.contains("token") || k.contains("credential");
+    }
+
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();
         values.forEach((k, v) -> sb.append(k.name).append('=').append(v).append('\n'));
         kafkaOverrides.forEach((k, v) -> sb.append(KAFKA_PREFIX).append(k).append('=')
-                .append(k.contains("password") || k.contains("jaas") ? "<hidden>" : v).append('\n'));
+                .append(secret(k) ? "<hidden>" : v).append('\n'));
         return sb.toString();
     }
 }

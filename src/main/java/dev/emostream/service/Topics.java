@@ -19,14 +19,15 @@ public final class Topics {
     }
 
     /** @return the topics created */
-    public static List<String> ensure(Admin admin, List<String> names, int partitions, int replicationFactor) {
+    public static List<String> ensure(Admin admin, List<String> names, int partitions, int replicationFactor,
+                                      java.util.Map<String, String> topicConfig) {
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
             for (String name : names) {
                 if (!existing.contains(name)) {
                     missing.add(new NewTopic(name, Optional.of(partitions),
-                            replicationFactor < 0 ? Optional.empty() : Optional.of((short) replicationFactor)));
+                            replicationFactor < 0 ? Optional.empty() : Optional.of((short) replicationFactor)).configs(topicConfig));
                 }
             }
             List<String> created = new ArrayList<>();

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -65,7 +66,10 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
 
     private ProcessorContext<String, byte[]> context;
     private KeyValueStore<String, byte[]> store;
+    private KeyValueStore<String, byte[]> ended;
     private float[] samples = new float[4096];
+    /** Wall clock of the last record this task processed: a quiet task's streams idle out by the wall clock alone. */
+    private long lastRecordWall;
 
     EmotionProcessor(TopologySettings settings, EmotionModel model, StreamCounters counters) {
         this.settings = settings;
@@ -80,19 +84,26 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
     public void init(ProcessorContext<String, byte[]> context) {
         this.context = context;
         this.store = context.getStateStore(EmotionTopology.STORE);
+        this.ended = context.getStateStore(EmotionTopology.ENDED_STORE);
+        long now = context.currentSystemTimeMs();
+        lastRecordWall = now;
         List<String> unreadable = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = store.all()) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
                 try {
                     StreamSession s = StreamSession.fromBytes(kv.value, descriptor, settings.maxQueuedFrames());
+                    // The stored wall clock is the previous owner's: the idle timeout counts from now,
+                    // or every stream would end at once after a restart longer than the timeout.
+                    s.lastSeenWall = now;
                     sessions.put(kv.key, s);
                     if (s.ended() || s.model.queuedFrames() >= framesPerStep) {
                         ready.add(s);
                     }
                 } catch (IllegalArgumentException e) {
                     // E.g. a state written for another model version: the stream starts over.
-                    LOG.log(System.Logger.Level.WARNING, "dropping the stored state of stream " + kv.key + ": " + e.getMessage());
+                    LOG.log(System.Logger.Level.WARNING, "dropping the stored state of stream " + kv.key
+                            + " (it starts over with its next frame): " + e.getMessage());
                     unreadable.add(kv.key);
                 }
             }
@@ -105,6 +116,7 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
 
     @Override
     public void process(Record<String, byte[]> record) {
+        lastRecordWall = context.currentSystemTimeMs();
         if (record.value() == null) {
             deadLetter(record, DeadLetterReason.UNDECODABLE, "the record has no value");
             return;
@@ -118,10 +130,47 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         }
         try {
             accept(record, frame);
+        } catch (KafkaException e) {
+            throw e; // the store or the producer failed, not this record: Kafka Streams handles it
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "frame " + frame.getSequence() + " of stream " + frame.getStreamId()
                     + " failed: " + e, e);
+            resync(frame.getStreamId());
             deadLetter(record, DeadLetterReason.PROCESSING_ERROR, e.toString());
+        }
+    }
+
+    /**
+     * After an unexpected failure half way through a frame, the live session may hold part of its
+     * effect: replace it with the stored one (the state before the frame), so the frame changes
+     * nothing, as every other dead letter.
+     */
+    private void resync(String id) {
+        StreamSession live = sessions.remove(id);
+        if (live != null) {
+            ready.remove(live);
+        }
+        byte[] stored = store.get(id);
+        StreamSession restored = null;
+        if (stored != null) {
+            try {
+                restored = StreamSession.fromBytes(stored, descriptor, settings.maxQueuedFrames());
+            } catch (IllegalArgumentException e) {
+                store.delete(id);
+            }
+        }
+        if (restored != null) {
+            sessions.put(id, restored);
+            if (restored.ended() || restored.model.queuedFrames() >= framesPerStep) {
+                ready.add(restored);
+            }
+        }
+        int before = live == null ? 0 : 1;
+        int after = restored == null ? 0 : 1;
+        if (before > after) {
+            counters.streamsRemoved(before - after);
+        } else if (after > before) {
+            counters.streamsAdded(after - before);
         }
     }
 
@@ -194,6 +243,16 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
                 return;
             }
         } else {
+            byte[] tombstone = ended.get(id);
+            if (tombstone != null) {
+                long endedAt = ByteBuffer.wrap(tombstone).getLong();
+                if (seq <= endedAt) {
+                    deadLetter(record, DeadLetterReason.AFTER_END_OF_STREAM, "stream " + id + " ended with sequence " + endedAt
+                            + "; this frame (" + seq + ") belongs to it");
+                    return;
+                }
+                ended.delete(id); // a higher number: the id is used for a new stream
+            }
             if (!counters.tryAddStream(settings.maxActiveStreams())) {
                 deadLetter(record, DeadLetterReason.TOO_MANY_STREAMS, "this instance already holds " + settings.maxActiveStreams()
                         + " streams (streams.max.active)");
@@ -204,10 +263,19 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
             session.lastSequence = seq - 1;
             session.nextEventMs = settings.eventHopMs();
             created = true;
+            sessions.put(id, session); // so that resync() releases its slot should the frame fail half way
         }
         int count = bytes / sampleFrameBytes;
-        if (!fitsQueue(session, count)) {
-            release(created);
+        long frames = maxFeatureFrames(session, count);
+        if (frames > settings.maxQueuedFrames()) {
+            release(id, created);
+            deadLetter(record, DeadLetterReason.OVERSIZED_PAYLOAD, "a frame of " + (count * 1000L / rate) + " ms of audio makes up to "
+                    + frames + " feature frames, more than a stream may queue (stream.max.queued.frames = "
+                    + settings.maxQueuedFrames() + "): send shorter frames");
+            return;
+        }
+        if (session.model.queuedFrames() + frames > settings.maxQueuedFrames()) {
+            release(id, created);
             deadLetter(record, DeadLetterReason.STREAM_OVERLOADED, "stream " + id + " has " + session.model.queuedFrames()
                     + " feature frames waiting for inference; this frame could pass the limit of " + settings.maxQueuedFrames());
             return;
@@ -219,7 +287,7 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         try {
             SampleDecoder.decode(encoding, payload.array(), payload.arrayOffset() + payload.position(), bytes, samples, 0);
         } catch (NonFiniteSampleException e) {
-            release(created);
+            release(id, created);
             deadLetter(record, DeadLetterReason.NON_FINITE_SAMPLE, e.getMessage());
             return;
         }
@@ -234,9 +302,11 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         if (frame.getEndOfStream()) {
             session.end(END_OF_STREAM);
         }
-        session.marks.add(new StreamSession.FrameMark(session.featureFrames(framesPerStep), seq, record.timestamp()));
-        if (created) {
-            sessions.put(id, session);
+        long featureFrames = session.featureFrames(framesPerStep);
+        StreamSession.FrameMark lastMark = session.marks.peekLast();
+        if (lastMark == null || lastMark.featureFrames() < featureFrames) {
+            // Only a frame that completed feature frames can complete a step: one mark per such frame.
+            session.marks.add(new StreamSession.FrameMark(featureFrames, seq, record.timestamp()));
         }
         if (session.ended() || session.model.queuedFrames() >= framesPerStep) {
             ready.add(session);
@@ -254,18 +324,22 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         return s != null && s.length() > TopologySettings.MAX_IDENTIFIER_LENGTH;
     }
 
-    private void release(boolean created) {
+    /** Undoes the creation of a stream whose first frame was refused. */
+    private void release(String id, boolean created) {
         if (created) {
+            sessions.remove(id);
             counters.streamsRemoved(1);
         }
     }
 
-    /** Whether the feature frames {@code count} more input samples can make still fit the stream's queue. */
-    private boolean fitsQueue(StreamSession session, int count) {
+    /**
+     * The most feature frames {@code count} more input samples can make, including the resampler's
+     * flush should the stream end with them: so a frame that fits can never overflow the queue half way.
+     */
+    private long maxFeatureFrames(StreamSession session, int count) {
         long resampled = (long) Math.ceil(count * (double) spec.sampleRate() / session.sampleRate) + 1;
         // + 1 for the carried remainder completing a frame, + 2 for the resampler's flush at the end.
-        long frames = resampled / spec.hopLength() + 3;
-        return session.model.queuedFrames() + frames <= settings.maxQueuedFrames();
+        return resampled / spec.hopLength() + 3;
     }
 
     /** Steps every ready stream of this task, batched, and emits their events; then finalises ended streams. */
@@ -279,14 +353,13 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
             states.add(s.model);
             owners.put(s.model, s);
         }
-        int calls = inference.runReady(states, (state, step, probabilities) -> onStep(owners.get(state), step, probabilities, now));
-        for (int i = 0; i < calls; i++) {
-            counters.inferenceCall(Math.min(states.size(), settings.maxBatch()));
-        }
+        inference.runReady(states, (state, step, probabilities) -> onStep(owners.get(state), step, probabilities, now),
+                counters::inferenceCall);
         for (StreamSession s : ready) {
             if (s.ended()) {
                 emit(s, s.lastEventEndMs, s.audioMs(), s.lastSequence, s.lastFrameTime, now, true);
                 store.delete(s.streamId);
+                ended.put(s.streamId, ByteBuffer.allocate(16).putLong(s.lastSequence).putLong(now).array());
                 sessions.remove(s.streamId);
                 counters.streamsRemoved(1);
             } else {
@@ -301,15 +374,19 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
             s.lastProbabilities = new float[probabilities.length];
         }
         System.arraycopy(probabilities, 0, s.lastProbabilities, 0, probabilities.length);
+        // Marks of frames whose feature frames are all stepped are done with (keeps the state small).
+        long framesNeeded = (step + 1) * framesPerStep;
+        while (s.marks.size() > 1 && s.marks.peekFirst().featureFrames() < framesNeeded) {
+            s.marks.pollFirst();
+        }
         long endMs = stepEndMs(step);
         if (endMs < s.nextEventMs) {
             return;
         }
-        long framesNeeded = (step + 1) * framesPerStep;
-        while (!s.marks.isEmpty() && s.marks.peekFirst().featureFrames() < framesNeeded) {
-            s.marks.pollFirst();
-        }
         StreamSession.FrameMark mark = s.marks.peekFirst();
+        if (mark != null && mark.featureFrames() < framesNeeded) {
+            mark = null; // restored from a state without marks: fall back to the newest frame
+        }
         long sequence = mark == null ? s.lastSequence : mark.sequence();
         long frameTime = mark == null ? s.lastFrameTime : mark.timestamp();
         emit(s, s.lastEventEndMs, endMs, sequence, frameTime, now, false);
@@ -365,15 +442,34 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         counters.eventOut(isFinal);
     }
 
-    /** Ends streams that have had no frame for the idle timeout; their final events follow at once. */
+    /**
+     * Ends streams that have had no frame for the idle timeout; their final events follow at once.
+     * Idle means no frame for the timeout by the wall clock and, while the task has records to
+     * process, also by stream time: a task catching up on a backlog must not end streams whose
+     * next frames are still in it.
+     */
     void evictIdle(long now) {
+        long timeout = settings.idleTimeoutMs();
+        boolean taskQuiet = now - lastRecordWall >= timeout;
+        long streamTime = context.currentStreamTimeMs();
         for (StreamSession s : sessions.values()) {
-            if (!s.ended() && now - s.lastSeenWall >= settings.idleTimeoutMs()) {
+            if (!s.ended() && now - s.lastSeenWall >= timeout && (taskQuiet || streamTime - s.lastFrameTime >= timeout)) {
                 s.end(IDLE_TIMEOUT);
                 ready.add(s);
             }
         }
         runInference(now);
+        // Ended streams are remembered for the idle timeout, long enough for their stragglers.
+        List<String> expired = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = ended.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, byte[]> kv = it.next();
+                if (now - ByteBuffer.wrap(kv.value).getLong(8) >= timeout) {
+                    expired.add(kv.key);
+                }
+            }
+        }
+        expired.forEach(ended::delete);
     }
 
     private void deadLetter(Record<String, byte[]> record, DeadLetterReason reason, String detail) {

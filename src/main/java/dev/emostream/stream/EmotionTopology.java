@@ -18,6 +18,8 @@ import org.apache.kafka.streams.state.Stores;
 public final class EmotionTopology {
     /** Per-stream state (DSP carry-over, model state, sequence tracking, metadata), changelogged. */
     public static final String STORE = "emostream-streams";
+    /** Streams that ended recently: their last sequence number, so late frames of theirs are recognised. */
+    public static final String ENDED_STORE = "emostream-ended";
     static final String SOURCE = "audio-frames";
     static final String PROCESSOR = "emotion-processor";
     static final String EVENTS_SINK = "emotion-events";
@@ -31,6 +33,9 @@ public final class EmotionTopology {
         topology.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), settings.audioTopic());
         topology.addProcessor(PROCESSOR, () -> new EmotionProcessor(settings, model, counters), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(STORE), Serdes.String(), Serdes.ByteArray())
+                .withCachingEnabled()
+                .withLoggingEnabled(Map.of()), PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ENDED_STORE), Serdes.String(), Serdes.ByteArray())
                 .withCachingEnabled()
                 .withLoggingEnabled(Map.of()), PROCESSOR);
         topology.addSink(EVENTS_SINK, settings.emotionsTopic(), new StringSerializer(), new ByteArraySerializer(), PROCESSOR);

@@ -27,6 +27,16 @@ class ServiceConfigTest {
     }
 
     @Test
+    void kafkaKeysThatEmostreamSetsAndUnknownEnvironmentVariablesAreRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServiceConfig.resolve(Map.of(),
+                Map.of("EMOSTREAM_EVENT_HOP", "500"), Map.of("kafka.processing.guarantee", "at_least_once")));
+        assertTrue(e.getMessage().contains("'kafka.processing.guarantee' (command line): set processing.guarantee instead"), e.getMessage());
+        assertTrue(e.getMessage().contains("unknown setting 'EMOSTREAM_EVENT_HOP' (environment)"), e.getMessage());
+        String printed = ServiceConfig.resolve(Map.of(), Map.of(), Map.of("kafka.ssl.keystore.key", "PEM", "kafka.acks", "all")).toString();
+        assertTrue(printed.contains("kafka.ssl.keystore.key=<hidden>") && printed.contains("kafka.acks=all"), printed);
+    }
+
+    @Test
     void defaultsAreTheDocumentedOnesAndEmbedded() {
         ServiceConfig c = ServiceConfig.defaults();
         assertTrue(c.embedded());
@@ -41,7 +51,7 @@ class ServiceConfigTest {
                 Map.of("topic.audio", "bad topic"), Map.of(), Map.of("inference.max.batch", "many", "model.provider", "tpu",
                         "frame.max.bytes", "0", "typo.key", "1")));
         for (String expected : new String[] {"topic.audio must be", "inference.max.batch must be an integer, got 'many'",
-            "model.provider must be auto, cuda or cpu", "frame.max.bytes must be in [1, 16777216], got 0",
+            "model.provider must be auto, cuda or cpu", "frame.max.bytes must be in [1, 1048576], got 0",
             "unknown setting 'typo.key' (command line)"}) {
             assertTrue(e.getMessage().contains(expected), e.getMessage());
         }
