@@ -10,29 +10,17 @@ import dev.emostream.contract.Contracts;
 import dev.emostream.contract.EmotionEvent;
 import dev.emostream.features.FeaturePipeline;
 import dev.emostream.model.EmotionModel;
-import dev.emostream.model.ExecutionProvider;
 import dev.emostream.model.StreamState;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The processor taking over stored streams (a restart or a rebalance), on Kafka's mock context. */
 class EmotionProcessorRestoreTest {
-    static EmotionModel model;
+    static final EmotionModel model = TestModel.get();
 
-    @BeforeAll
-    static void load() {
-        model = EmotionModel.loadBundled(ExecutionProvider.CPU, 1);
-    }
-
-    @AfterAll
-    static void close() {
-        model.close();
-    }
 
     @Test
     void restoredStreamsCountTheirIdleTimeFromTheRestartAndEndedOnesAreFinalised() throws Exception {

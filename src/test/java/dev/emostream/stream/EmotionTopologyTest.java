@@ -12,7 +12,6 @@ import dev.emostream.contract.AudioFrame;
 import dev.emostream.contract.Contracts;
 import dev.emostream.contract.EmotionEvent;
 import dev.emostream.model.EmotionModel;
-import dev.emostream.model.ExecutionProvider;
 import dev.emostream.model.StreamClassifier;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,16 +34,14 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The topology on Kafka Streams' test driver: cadence, interleaving, eviction, every dead-letter path. */
 class EmotionTopologyTest {
     static final TopologySettings SETTINGS = TopologySettings.defaults("audio", "emotions", "dlq");
     static final Instant START = Instant.parse("2026-11-22T10:00:00Z");
-    static EmotionModel model;
+    static final EmotionModel model = TestModel.get();
 
     TopologyTestDriver driver;
     TestInputTopic<String, byte[]> input;
@@ -54,15 +51,6 @@ class EmotionTopologyTest {
     /** The wall clock and the timestamp of the next input record. */
     Instant clock;
 
-    @BeforeAll
-    static void loadModel() {
-        model = EmotionModel.loadBundled(ExecutionProvider.CPU, 1);
-    }
-
-    @AfterAll
-    static void closeModel() {
-        model.close();
-    }
 
     void open(TopologySettings settings) {
         Properties props = new Properties();

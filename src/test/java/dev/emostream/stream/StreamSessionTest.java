@@ -8,30 +8,18 @@ import dev.emostream.audio.Encoding;
 import dev.emostream.features.FeaturePipeline;
 import dev.emostream.model.BatchInference;
 import dev.emostream.model.EmotionModel;
-import dev.emostream.model.ExecutionProvider;
 import dev.emostream.model.StreamState;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** A session written to bytes mid-stream and read back continues exactly as if never interrupted. */
 class StreamSessionTest {
-    static EmotionModel model;
+    static final EmotionModel model = TestModel.get();
 
-    @BeforeAll
-    static void load() {
-        model = EmotionModel.loadBundled(ExecutionProvider.CPU, 1);
-    }
-
-    @AfterAll
-    static void close() {
-        model.close();
-    }
 
     static StreamSession fresh(int rate) {
         return new StreamSession("s", null, "agent", rate, Encoding.S16LE, 1,
