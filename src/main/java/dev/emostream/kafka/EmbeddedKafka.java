@@ -64,6 +64,17 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** As {@link #start(int, Path, boolean)}, with broker settings added or replaced (tests shorten timeouts). */
     public static EmbeddedKafka start(int port, Path logDir, boolean deleteOnClose, java.util.Map<String, String> overrides) {
+        try {
+            return startIn(port, logDir, deleteOnClose, overrides);
+        } catch (RuntimeException e) {
+            if (deleteOnClose) {
+                deleteRecursively(logDir); // a temporary log directory must not outlive a failed start
+            }
+            throw e;
+        }
+    }
+
+    private static EmbeddedKafka startIn(int port, Path logDir, boolean deleteOnClose, java.util.Map<String, String> overrides) {
         int clientPort = port == 0 ? freePort() : port;
         int controllerPort = freePort();
         try {
