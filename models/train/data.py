@@ -18,6 +18,7 @@ class Clip:
     label: int
     features: np.ndarray  # [frames, n_features] float32
     file: str
+    telephony: tuple = ()  # the same clip's features through a telephone line (attach_telephony)
 
 
 def load(features_dir, corpora=CORPORA):
@@ -33,6 +34,36 @@ def load(features_dir, corpora=CORPORA):
                 feats = np.load(index.parent / row["features"])
                 clips.append(Clip(corpus, row["speaker"], LABELS.index(row["emotion"]), feats, row["file"]))
     return clips
+
+
+def telephony_dirs(features_dir, codecs=("mulaw", "alaw")):
+    """Where prepare.sh writes the telephony copies: beside DIR, as DIR-mulaw and DIR-alaw."""
+    base = Path(features_dir).resolve()
+    return [base.parent / f"{base.name}-{codec}" for codec in codecs]
+
+
+def attach_telephony(clips, dirs):
+    """Loads, for every clip, its copy from each of `dirs` (same corpus layout and manifest as the
+    clean features, matched by the `file` row) into clip.telephony, in the order of `dirs`."""
+    by_key = {(c.corpus, c.file): c for c in clips}
+    copies = {key: [None] * len(dirs) for key in by_key}
+    for d, directory in enumerate(dirs):
+        for corpus in sorted({c.corpus for c in clips}):
+            index = Path(directory) / corpus / "features.csv"
+            if not index.exists():
+                raise SystemExit(f"{index} is missing: run prepare.sh (it writes the telephony features)")
+            with open(index, newline="", encoding="utf-8") as f:
+                for row in csv.DictReader(f):
+                    if (corpus, row["file"]) in copies:
+                        copies[(corpus, row["file"])][d] = np.load(index.parent / row["features"])
+    missing = [key for key, v in copies.items() if any(x is None for x in v)]
+    if missing:
+        raise SystemExit(f"{len(missing)} clips have no telephony features, e.g. {missing[0]}")
+    for key, clip in by_key.items():
+        for x in copies[key]:
+            if x.shape[1] != clip.features.shape[1]:
+                raise SystemExit(f"{key}: telephony features have {x.shape[1]} dims, clean {clip.features.shape[1]}")
+        clip.telephony = tuple(copies[key])
 
 
 def feature_spec(features_dir, corpora=CORPORA):

@@ -2,14 +2,18 @@
 # Speaker-independent evaluation: for each fold (folds.sh), trains the recipe with that fold's
 # speakers held out, exports it, and runs the Java `emostream eval` (the service's streaming path)
 # on them.
-# Every other clip is in training. Results: $WORK/eval/fold-N/*.txt|json; summary on stdout.
+# Every other clip is in training. Results: $EVAL_DIR/fold-N/*.txt|json (default EVAL_DIR=$WORK/eval);
+# summary on stdout. TRAIN_ARGS adds train.py options (e.g. "--telephony-prob 0.3"); JAR overrides
+# the jar (default target/emostream.jar).
 #   models/train/evaluate.sh [FOLD...]      # default: all 5
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 work=${WORK:-/tmp/emostream-train}
 py=/usr/bin/python3
-jar="$root/target/emostream.jar"
+jar=${JAR:-$root/target/emostream.jar}
+export JAR="$jar"
+eval_dir=${EVAL_DIR:-$work/eval}
 "$here/prepare.sh"
 
 source "$here/folds.sh"
@@ -19,7 +23,7 @@ folds=("$@")
 for fold in "${folds[@]}"; do
     i=$((fold - 1))
     holdout=$(fold_holdout "$fold" "$work/wav")
-    out="$work/eval/fold-$fold"
+    out="$eval_dir/fold-$fold"
     mkdir -p "$out/model"
     echo "== fold $fold: holding out $holdout"
     "$py" "$here/train.py" --features-dir "$work/features" --out-dir "$out" --seed 1 --holdout "$holdout" ${TRAIN_ARGS:-}

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Decodes ../shared/data to WAV and computes features with the project's own Java extractor, so
 # training and serving share one implementation. Idempotent: decoding skips finished files.
+# Also writes the telephony copies (--telephony mulaw|alaw: 8 kHz band limit + G.711 round trip,
+# same manifest and layout) to $WORK/features-mulaw and $WORK/features-alaw for train.py
+# --telephony-prob; those are skipped when the manifest, the spec and the jar are the ones they were made with.
+# JAR overrides the jar (default target/emostream.jar, built if missing).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 data=${DATA:-$root/../shared/data}
 work=${WORK:-/tmp/emostream-train}
-jar="$root/target/emostream.jar"
+jar=${JAR:-$root/target/emostream.jar}
 
 echo "== decoding $data -> $work/wav"
 "$data/decode.sh" "$work/wav"
@@ -19,4 +23,21 @@ for manifest in "$work"/wav/*/manifest.csv; do
     corpus=$(basename "$(dirname "$manifest")")
     java -jar "$jar" features --spec "$root/models/feature-spec.json" --manifest "$manifest" \
         -o "$work/features/$corpus"
+done
+echo "== telephony features (mulaw, alaw)"
+for manifest in "$work"/wav/*/manifest.csv; do
+    corpus=$(basename "$(dirname "$manifest")")
+    for codec in mulaw alaw; do
+        out="$work/features-$codec/$corpus"
+        # decode.sh rewrites the manifests, so "up to date" is by content, not by time
+        stamp="$codec $(cat "$manifest" "$root/models/feature-spec.json" "$jar" | sha256sum | cut -d' ' -f1)"
+        if [ -f "$out/features.csv" ] && [ "$(cat "$out/.prepared" 2>/dev/null)" = "$stamp" ]; then
+            echo "$codec $corpus: up to date"
+            continue
+        fi
+        rm -f "$out/.prepared"
+        java -jar "$jar" features --spec "$root/models/feature-spec.json" --manifest "$manifest" \
+            --telephony "$codec" -o "$out"
+        echo "$stamp" > "$out/.prepared"
+    done
 done

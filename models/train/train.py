@@ -89,11 +89,16 @@ class Augmenter:
         return x
 
 
-def make_batch(clips, indices, rng, augment, stack, masks, train):
+def make_batch(clips, indices, rng, augment, stack, masks, train, telephony_prob=0.0, telephony_rng=None):
     feats, labels, lengths, label_masks = [], [], [], []
     for i in indices:
         c = clips[i]
         x = c.features
+        if train and telephony_prob > 0 and telephony_rng.random() < telephony_prob:
+            # the same clip through a telephone line (mu-law or A-law, 50/50), before the crop and
+            # the feature-domain augmentation; a separate generator, so the other draws are
+            # those of the clean recipe
+            x = c.telephony[int(telephony_rng.integers(len(c.telephony)))]
         if train and rng.random() < 0.5:
             # crops that start at the onset and grow toward the full clip
             n = int(rng.integers(min(len(x), 100), len(x) + 1))
@@ -194,7 +199,13 @@ def main():
     ap.add_argument("--smoothing", type=float, default=0.1)
     ap.add_argument("--no-stream-norm", dest="stream_norm", action="store_false",
                     help="global normalisation only (default: also the running per-stream mean)")
+    ap.add_argument("--telephony-prob", type=float, default=0.3,
+                    help="training only: probability of replacing a clip's features by its telephony copy "
+                         "(mu-law or A-law, 50/50; written by prepare.sh to FEATURES_DIR-mulaw and "
+                         "FEATURES_DIR-alaw). Default 0.3 (model 0.2.0); 0: the clean recipe of 0.1.0, nothing else loaded")
     args = ap.parse_args()
+    if not 0.0 <= args.telephony_prob <= 1.0:
+        ap.error("--telephony-prob must be in [0, 1]")
 
     seed_everything(args.seed)
     torch.set_num_threads(args.threads)
@@ -205,6 +216,10 @@ def main():
     masks = data.corpus_label_masks(clips)
     spec = data.feature_spec(args.features_dir)
     train, test = data.split(clips, data.parse_holdout(args.holdout))
+    if args.telephony_prob > 0:
+        dirs = data.telephony_dirs(args.features_dir)
+        data.attach_telephony(train, dirs)  # training clips only: evaluation stays on clean features
+        print(f"telephony copies from {', '.join(map(str, dirs))} (p={args.telephony_prob})", flush=True)
     print(f"{len(train)} training clips, {len(test)} held-out clips ({time.time() - t0:.0f} s to load)", flush=True)
 
     model = StreamingCRNN(n_features=train[0].features.shape[1], stream_norm=args.stream_norm)
@@ -214,6 +229,7 @@ def main():
     print(f"{sum(p.numel() for p in model.parameters()):,} parameters", flush=True)
 
     rng = np.random.default_rng(args.seed)
+    telephony_rng = np.random.default_rng([args.seed, 1]) if args.telephony_prob > 0 else None
     augment = Augmenter(train, rng)
     weights = sampling_weights(train)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-2)
@@ -232,7 +248,8 @@ def main():
         rng.shuffle(batches)
         total, seen, start = 0.0, 0, time.time()
         for bi, idx in enumerate(batches):
-            x, y, lengths, lmask = make_batch(train, idx, rng, augment, model.stack, masks, True)
+            x, y, lengths, lmask = make_batch(train, idx, rng, augment, model.stack, masks, True,
+                                                args.telephony_prob, telephony_rng)
             logits = model(x, *model.initial_state(len(idx)))[0]
             loss = step_loss(logits, y, lengths, lmask, args.smoothing)
             opt.zero_grad()

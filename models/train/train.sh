@@ -6,7 +6,7 @@
 #   models/train/train.sh [VERSION [FOLD]]   # WORK=/tmp/emostream-train by default
 #
 # With FOLD (1-5, see folds.sh) that fold's speakers are held out, as evaluate.sh does; the shipped
-# 0.1.0 is `train.sh 0.1.0 1`, so every figure in the model card is on speakers it never heard.
+# 0.2.0 is `train.sh 0.2.0 1`, so every figure in the model card is on speakers it never heard.
 #
 # Needs: apt-get install opus-tools python3-torch python3-onnx python3-matplotlib; JDK 17 + Maven.
 set -euo pipefail
