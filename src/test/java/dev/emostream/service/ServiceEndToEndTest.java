@@ -1,6 +1,6 @@
 package dev.emostream.service;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static dev.emostream.testing.EmotionEvents.assertSameEvents;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -182,30 +182,6 @@ class ServiceEndToEndTest {
         List<ConsumerRecord<String, byte[]>> all = KafkaClients.readUntil(broker.bootstrapServers(), "crash.emotions", false,
                 r -> false, Duration.ofSeconds(3));
         assertTrue(all.size() > records.size(), "uncommitted " + all.size() + " vs committed " + records.size());
-    }
-
-    static void assertSameEvents(String id, List<EmotionEvent> expected, List<EmotionEvent> actual) {
-        assertEquals(expected.size(), actual.size(), id + ": events");
-        for (int i = 0; i < expected.size(); i++) {
-            EmotionEvent e = expected.get(i);
-            EmotionEvent g = actual.get(i);
-            String at = id + " event " + i;
-            assertEquals(e.getAudioStartMs(), g.getAudioStartMs(), at);
-            assertEquals(e.getAudioEndMs(), g.getAudioEndMs(), at);
-            assertEquals(e.getLastSequence(), g.getLastSequence(), at);
-            assertEquals(e.getLabel(), g.getLabel(), at);
-            assertEquals(e.getFinal$(), g.getFinal$(), at);
-            float[] pe = new float[e.getProbabilities().size()];
-            float[] pg = new float[g.getProbabilities().size()];
-            for (int k = 0; k < pe.length; k++) {
-                pe[k] = e.getProbabilities().get(k);
-            }
-            for (int k = 0; k < pg.length; k++) {
-                pg[k] = g.getProbabilities().get(k);
-            }
-            // Batches group streams differently from run to run; ONNX Runtime may round differently per batch size.
-            assertArrayEquals(pe, pg, 1e-6f, at);
-        }
     }
 
     /** The real command line, {@code emostream run}, in its own JVM. */

@@ -1,5 +1,7 @@
 package dev.emostream.stream;
 
+import static dev.emostream.testing.EmotionEvents.assertSameEvents;
+import static dev.emostream.testing.EmotionEvents.probabilities;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -110,12 +112,10 @@ class EmotionTopologyTest {
         }
     }
 
-    static float[] probabilities(EmotionEvent e) {
-        float[] p = new float[e.getProbabilities().size()];
-        for (int i = 0; i < p.length; i++) {
-            p[i] = e.getProbabilities().get(i);
-        }
-        return p;
+    /** The reason codes of the dead letters written since the last read. */
+    List<String> reasons() {
+        return deadLetters.readRecordsToList().stream()
+                .map(r -> DeadLetters.header(r.headers(), DeadLetters.REASON_HEADER)).toList();
     }
 
     KeyValueStore<String, byte[]> store() {
@@ -216,24 +216,8 @@ class EmotionTopologyTest {
         }
         assertTrue(counters.inferenceBatchedStreams() > counters.inferenceCalls(), "some calls stepped both streams: "
                 + counters.inferenceBatchedStreams() + " stream steps in " + counters.inferenceCalls() + " calls");
-        assertSameEvents(aloneA, together.get("a"));
-        assertSameEvents(aloneB, together.get("b"));
-    }
-
-    static void assertSameEvents(List<EmotionEvent> expected, List<EmotionEvent> actual) {
-        assertEquals(expected.size(), actual.size());
-        for (int i = 0; i < expected.size(); i++) {
-            EmotionEvent e = expected.get(i);
-            EmotionEvent g = actual.get(i);
-            assertEquals(e.getAudioStartMs(), g.getAudioStartMs());
-            assertEquals(e.getAudioEndMs(), g.getAudioEndMs());
-            assertEquals(e.getLabel(), g.getLabel());
-            assertEquals(e.getLastSequence(), g.getLastSequence());
-            assertEquals(e.getFinal$(), g.getFinal$());
-            // Bit-identical on the development machine; ONNX Runtime's kernels may round differently
-            // for other batch sizes on other CPUs, hence the tolerance.
-            assertArrayEquals(probabilities(e), probabilities(g), 1e-6f, "event " + i);
-        }
+        assertSameEvents("a", aloneA, together.get("a"));
+        assertSameEvents("b", aloneB, together.get("b"));
     }
 
     @Test
@@ -297,7 +281,7 @@ class EmotionTopologyTest {
         assertNull(letters.get(1).value());
         assertEquals(15, counters.deadLettersTotal());
         assertEquals(2, counters.deadLetters(DeadLetterReason.FORMAT_CHANGE));
-        assertSameEvents(clean, events());
+        assertSameEvents("s", clean, events());
     }
 
     static AudioFrame decodeFrame(byte[] bytes) {
@@ -351,13 +335,11 @@ class EmotionTopologyTest {
         List<AudioFrame> long400 = TestFrames.frames("b", TestFrames.voice(16_000, 0.8, 9), 16_000, Encoding.S16LE, 400, false);
         input.pipeInput("b", Contracts.encode(TestFrames.copy(long400.get(0)).setSequence(1).build()), clock);
         input.pipeInput("b", Contracts.encode(TestFrames.copy(long400.get(1)).setSequence(2).build()), clock);
-        List<String> reasons = deadLetters.readRecordsToList().stream()
-                .map(r -> DeadLetters.header(r.headers(), DeadLetters.REASON_HEADER)).toList();
+        List<String> reasons = reasons();
         // a was finalised and evicted by the punctuator before b and c arrived: they are the 2 streams held.
         assertEquals(List.of("after_end_of_stream", "stream_overloaded"), reasons);
         send(TestFrames.frames("d", TestFrames.voice(16_000, 0.1, 9), 16_000, Encoding.S16LE, 20, false).get(0));
-        assertEquals(List.of("too_many_streams"), deadLetters.readRecordsToList().stream()
-                .map(r -> DeadLetters.header(r.headers(), DeadLetters.REASON_HEADER)).toList());
+        assertEquals(List.of("too_many_streams"), reasons());
         assertEquals(2, counters.activeStreams());
     }
 
@@ -411,8 +393,7 @@ class EmotionTopologyTest {
         assertEquals(1, events().stream().filter(EmotionEvent::getFinal$).count());
         send(frames.get(frames.size() - 1));                 // the end-of-stream frame again
         send(frames.get(3));                                  // a straggler
-        assertEquals(List.of("after_end_of_stream", "after_end_of_stream"), deadLetters.readRecordsToList().stream()
-                .map(r -> DeadLetters.header(r.headers(), DeadLetters.REASON_HEADER)).toList());
+        assertEquals(List.of("after_end_of_stream", "after_end_of_stream"), reasons());
         assertEquals(0, counters.activeStreams());
         assertTrue(output.isEmpty(), "no phantom stream, no second final event");
         send(TestFrames.copy(frames.get(0)).setSequence(frames.size() + 10L).build());
