@@ -8,11 +8,9 @@ final class StepTiming {
     private StepTiming() {
     }
 
-    /** Step i needs frames [i*stack, (i+1)*stack); the last of them ends (last*hop + win) samples in. */
+    /** See {@link ModelDescriptor#stepEndSamples}. */
     static double stepEndSeconds(ModelDescriptor d, long step) {
-        FeatureSpec spec = d.featureSpec();
-        long lastFrame = (step + 1) * d.framesPerStep() - 1;
-        return (lastFrame * spec.hopLength() + spec.winLength()) / (double) spec.sampleRate();
+        return d.stepEndSamples(step) / (double) d.featureSpec().sampleRate();
     }
 
     /** The last step complete after {@code seconds} of audio, or -1 if none is. */

@@ -119,6 +119,16 @@ public record ModelDescriptor(
         return labels.size();
     }
 
+    /**
+     * Where model step {@code step}'s decision becomes available, in samples of audio at the
+     * spec's rate: the step needs frames [step*stack, (step+1)*stack), and the last of them ends
+     * (last*hop + win) samples in.
+     */
+    public long stepEndSamples(long step) {
+        long lastFrame = (step + 1) * framesPerStep - 1;
+        return lastFrame * featureSpec.hopLength() + featureSpec.winLength();
+    }
+
     public static ModelDescriptor read(Path file) {
         try {
             return parse(Files.readString(file), file.toString());

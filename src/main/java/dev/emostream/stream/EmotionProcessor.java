@@ -398,8 +398,7 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
 
     /** Audio offset (ms) of the end of the last analysis window of model step {@code step}. */
     long stepEndMs(long step) {
-        long samples = ((step + 1) * framesPerStep - 1) * spec.hopLength() + spec.winLength();
-        return samples * 1000 / spec.sampleRate();
+        return descriptor.stepEndSamples(step) * 1000 / spec.sampleRate();
     }
 
     private void emit(StreamSession s, long startMs, long endMs, long sequence, long frameTime, long now, boolean isFinal) {
