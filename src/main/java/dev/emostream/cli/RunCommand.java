@@ -1,5 +1,7 @@
 package dev.emostream.cli;
 
+import dev.emostream.gateway.GatewaySettings;
+import dev.emostream.service.Application;
 import dev.emostream.service.EmotionService;
 import dev.emostream.service.ServiceConfig;
 import dev.emostream.stream.StreamCounters;
@@ -18,7 +20,9 @@ import picocli.CommandLine.ParameterException;
 
 /** {@code emostream run}: the stream service, until stopped (Ctrl-C / SIGTERM). */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Runs the stream service: AudioFrames in, EmotionEvents out (the default command).",
+        description = {"Runs the stream service (AudioFrames in, EmotionEvents out) and the gateway (WebSocket ingest, "
+                + "dashboard, metrics on port gateway.port, default 8080); the default command. roles=service or "
+                + "roles=gateway runs one of them.",
             "Without --bootstrap-servers or KAFKA_BOOTSTRAP_SERVERS it starts an embedded one-node Kafka broker "
                 + "on 127.0.0.1 (port embedded.port, default 9092) and creates the topics, so nothing else is needed.",
             "Settings: defaults < --config FILE < environment (EMOSTREAM_<KEY>, e.g. EMOSTREAM_EVENT_HOP_MS) < flags; "
@@ -53,32 +57,40 @@ final class RunCommand implements Callable<Integer> {
             return 0;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        EmotionService service = EmotionService.start(config);
+        Application app;
+        try {
+            app = Application.start(config, Duration.ofSeconds(120));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(commandSpec.commandLine(), e.getMessage());
+        }
         Thread hook = new Thread(() -> {
-            service.close();
+            app.close();
             stopped.countDown();
         }, "emostream-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        if (!service.awaitRunning(Duration.ofSeconds(120))) {
-            throw new IllegalStateException("the Kafka Streams application did not reach RUNNING within 120 s (state "
-                    + service.streams().state() + ")");
+        EmotionService service = app.service();
+        String b = " --bootstrap-servers " + app.bootstrapServers();
+        if (service != null) {
+            out.println("emostream is running: " + config.get(ServiceConfig.Key.TOPIC_AUDIO) + " -> "
+                    + config.get(ServiceConfig.Key.TOPIC_EMOTIONS) + " (dead letters: " + config.get(ServiceConfig.Key.TOPIC_DLQ)
+                    + ") on " + app.bootstrapServers() + (service.embedded() ? " (embedded broker)" : "")
+                    + ", inference on " + service.model().provider());
         }
-        String audio = config.get(ServiceConfig.Key.TOPIC_AUDIO);
-        String events = config.get(ServiceConfig.Key.TOPIC_EMOTIONS);
-        out.println("emostream is running: " + audio + " -> " + events + " (dead letters: "
-                + config.get(ServiceConfig.Key.TOPIC_DLQ) + ") on " + service.bootstrapServers()
-                + (service.embedded() ? " (embedded broker)" : "") + ", inference on " + service.model().provider());
-        if (service.embedded()) {
-            String b = " --bootstrap-servers " + service.bootstrapServers();
+        if (app.gateway() != null) {
+            String url = "http://" + GatewaySettings.from(config).host().replace("0.0.0.0", "localhost") + ":" + app.gateway().port();
+            out.println("gateway: " + url + "/ (dashboard), " + url + "/mic.html (microphone), ws " + url.replace("http", "ws")
+                    + "/v1/audio, " + url + "/metrics");
+        }
+        if (service != null && service.embedded()) {
             out.println("  watch events:   java -jar target/emostream.jar tail" + b);
             out.println("  send speech:    java -jar target/emostream.jar produce YOUR.wav --stream-id call-1/customer --realtime" + b);
             out.println("  or a generated voice: java -jar target/emostream.jar produce --generate 6 --stream-id demo" + b);
         }
         out.println("Stop with Ctrl-C.");
         out.flush();
-        StreamCounters c = service.counters();
         while (!stopped.await(statusEverySeconds > 0 ? statusEverySeconds : 3600, TimeUnit.SECONDS)) {
-            if (statusEverySeconds > 0) {
+            if (statusEverySeconds > 0 && service != null) {
+                StreamCounters c = service.counters();
                 System.getLogger("emostream").log(System.Logger.Level.INFO, String.format(java.util.Locale.ROOT,
                         "status: %d frames, %d events (%d final), %d dead letters, %d active streams, %d inference calls",
                         c.framesIn(), c.eventsOut(), c.finalEvents(), c.deadLettersTotal(), c.activeStreams(), c.inferenceCalls()));

@@ -31,11 +31,17 @@ public final class BatchInference {
 
     /** Runs every full step queued in {@code streams}; returns the number of ONNX calls made. */
     public int runReady(List<StreamState> streams, StepListener listener) {
-        return runReady(streams, listener, batch -> { });
+        return runReady(streams, listener, (batch, nanos) -> { });
     }
 
-    /** As {@link #runReady(List, StepListener)}, telling {@code onCall} each call's batch size. */
-    public int runReady(List<StreamState> streams, StepListener listener, java.util.function.IntConsumer onCall) {
+    /** Told each ONNX call's batch size and duration (for metrics). */
+    @FunctionalInterface
+    public interface CallListener {
+        void onCall(int batch, long nanos);
+    }
+
+    /** As {@link #runReady(List, StepListener)}, telling {@code onCall} each call's batch size and duration. */
+    public int runReady(List<StreamState> streams, StepListener listener, CallListener onCall) {
         ModelDescriptor d = model.descriptor();
         int stack = d.framesPerStep();
         int nFeat = d.featureSpec().featureCount();
@@ -70,9 +76,10 @@ public final class BatchInference {
                     gather(tensors.get(i), s.tensor(i), state[i], b, batch);
                 }
             }
+            long start = System.nanoTime();
             EmotionModel.Output out = model.run(x, batch, frames, state);
             calls++;
-            onCall.accept(batch);
+            onCall.onCall(batch, System.nanoTime() - start);
             for (int b = 0; b < batch; b++) {
                 StreamState s = ready.get(b);
                 for (int i = 0; i < tensors.size(); i++) {

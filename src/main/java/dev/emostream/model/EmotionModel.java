@@ -83,6 +83,11 @@ public final class EmotionModel implements AutoCloseable {
         return create(descriptor, onnx, "bundled " + descriptor.onnxFile(), choice, intraOpThreads);
     }
 
+    /** The bundled model's descriptor alone (labels, version), without loading the network. */
+    public static ModelDescriptor bundledDescriptor() {
+        return ModelDescriptor.parse(new String(resource(BUNDLED_DIR + DESCRIPTOR_NAME), StandardCharsets.UTF_8), "bundled model");
+    }
+
     private static byte[] resource(String name) {
         try (InputStream in = EmotionModel.class.getResourceAsStream(name)) {
             if (in == null) {

@@ -101,7 +101,7 @@ public final class EmotionService implements AutoCloseable {
                 c.getLong(ServiceConfig.Key.IDLE_CHECK_INTERVAL_MS), c.getLong(ServiceConfig.Key.INFERENCE_INTERVAL_MS),
                 c.getInt(ServiceConfig.Key.INFERENCE_MAX_BATCH), c.getInt(ServiceConfig.Key.FRAME_MAX_BYTES),
                 c.getInt(ServiceConfig.Key.FRAME_MAX_CHANNELS), c.getInt(ServiceConfig.Key.STREAM_MAX_QUEUED_FRAMES),
-                c.getLong(ServiceConfig.Key.STREAMS_MAX_ACTIVE));
+                c.getLong(ServiceConfig.Key.STREAMS_MAX_ACTIVE), c.getLong(ServiceConfig.Key.LATEST_RETENTION_MS));
     }
 
     static Properties streamsProperties(ServiceConfig c, String bootstrap) {
@@ -112,6 +112,9 @@ public final class EmotionService implements AutoCloseable {
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, c.getLong(ServiceConfig.Key.COMMIT_INTERVAL_MS));
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, c.getInt(ServiceConfig.Key.NUM_STREAM_THREADS));
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, c.getLong(ServiceConfig.Key.CACHE_MAX_BYTES));
+        if (!c.get(ServiceConfig.Key.APPLICATION_SERVER).isEmpty()) {
+            p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, c.get(ServiceConfig.Key.APPLICATION_SERVER));
+        }
         if (!c.get(ServiceConfig.Key.STATE_DIR).isEmpty()) {
             p.put(StreamsConfig.STATE_DIR_CONFIG, c.get(ServiceConfig.Key.STATE_DIR));
         }
@@ -126,7 +129,7 @@ public final class EmotionService implements AutoCloseable {
     /** Largest record the dead-letter topic takes when emostream creates it (and the producer sends). */
     static final int DEAD_LETTER_MAX_BYTES = 2 << 20;
 
-    static void createTopics(ServiceConfig c, String bootstrap) {
+    public static void createTopics(ServiceConfig c, String bootstrap) {
         Map<String, Object> adminConfig = new java.util.HashMap<>(c.kafkaOverrides());
         adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         try (Admin admin = Admin.create(adminConfig)) {

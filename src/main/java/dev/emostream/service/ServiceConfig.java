@@ -50,7 +50,26 @@ public final class ServiceConfig {
         COMMIT_INTERVAL_MS("commit.interval.ms", "100", "Kafka Streams commit interval; with exactly-once, events become visible to read_committed consumers at commits", 1, 600_000),
         NUM_STREAM_THREADS("num.stream.threads", "2", "Kafka Streams processing threads per instance (each runs its tasks' inference batches)", 1, 256),
         STATE_DIR("state.dir", "", "Kafka Streams state directory; empty: Kafka's default (java.io.tmpdir/kafka-streams)"),
-        CACHE_MAX_BYTES("statestore.cache.max.bytes", "67108864", "Kafka Streams record cache: stream states changed between commits are written to the changelog once per commit", 0, Long.MAX_VALUE);
+        CACHE_MAX_BYTES("statestore.cache.max.bytes", "67108864", "Kafka Streams record cache: stream states changed between commits are written to the changelog once per commit", 0, Long.MAX_VALUE),
+        LATEST_RETENTION_MS("latest.retention.ms", "3600000", "how long a stream's latest event stays queryable (GET /v1/latest) after its last event", 1000, 30L * 86_400_000),
+        ROLES("roles", "service,gateway", "what this process runs: service (the Kafka Streams processor), gateway (WebSocket/HTTP), or both"),
+        APPLICATION_SERVER("application.server", "", "host:port other instances reach this one's gateway on, for GET /v1/latest of streams another instance holds (Kafka Streams application.server); empty: one instance, every stream looked up locally"),
+        GATEWAY_HOST("gateway.host", "", "address the gateway listens on; empty: 127.0.0.1 with the embedded broker (demo mode), else 0.0.0.0"),
+        GATEWAY_PORT("gateway.port", "8080", "HTTP/WebSocket port of the gateway (0: any free port)", 0, 65535),
+        GATEWAY_AUTH("gateway.auth", "auto", "bearer-token auth: required, disabled, or auto (required unless the broker is embedded)"),
+        GATEWAY_AUTH_TOKENS("gateway.auth.tokens", "", "accepted bearer tokens, comma-separated"),
+        GATEWAY_AUTH_TOKENS_FILE("gateway.auth.tokens.file", "", "file of accepted bearer tokens, one per line (e.g. a mounted secret)"),
+        GATEWAY_MAX_MESSAGE_BYTES("gateway.max.message.bytes", "65536", "largest WebSocket message (an audio chunk); larger closes the socket with 1009", 1024, 1 << 20),
+        GATEWAY_RATE_LIMIT_FACTOR("gateway.rate.limit.factor", "2.0", "audio a connection may send per second of wall clock, in seconds (2.0: twice real time)"),
+        GATEWAY_RATE_BURST_MS("gateway.rate.burst.ms", "2000", "audio a connection may send ahead of the rate limit, in ms (buffered audio sent on connect)", 0, 600_000),
+        GATEWAY_IDLE_TIMEOUT_MS("gateway.idle.timeout.ms", "30000", "a WebSocket without any message for this long is closed (4408) and its stream ended", 1000, 86_400_000),
+        GATEWAY_MAX_STREAMS("gateway.max.streams", "2000", "audio WebSockets streaming at once through this gateway; more are refused (4503)", 1, 1_000_000),
+        GATEWAY_MAX_SUBSCRIBERS("gateway.max.subscribers", "1000", "dashboard event subscriptions (SSE) at once; more are refused with HTTP 503", 1, 1_000_000),
+        GATEWAY_MAX_INFLIGHT_FRAMES("gateway.max.inflight.frames", "100", "frames of one connection sent to Kafka and not yet acknowledged; at this many the gateway stops reading that socket (TCP back-pressure)", 1, 100_000),
+        GATEWAY_FINAL_TIMEOUT_MS("gateway.final.timeout.ms", "15000", "after an end message, how long the gateway waits for the stream's final event before closing the socket", 100, 600_000),
+        GATEWAY_ALERT_LABEL("gateway.alert.label", "angry", "label the dashboard raises an alert on"),
+        GATEWAY_ALERT_THRESHOLD("gateway.alert.threshold", "0.6", "probability of the alert label above which the dashboard raises the alert"),
+        GATEWAY_ALERT_ROLES("gateway.alert.roles", "customer", "roles (comma-separated) whose streams raise alerts; empty: every role");
 
         private final String name;
         private final String defaultValue;
@@ -167,7 +186,7 @@ public final class ServiceConfig {
             "bootstrap.servers", Key.BOOTSTRAP_SERVERS, "application.id", Key.APPLICATION_ID,
             "processing.guarantee", Key.PROCESSING_GUARANTEE, "commit.interval.ms", Key.COMMIT_INTERVAL_MS,
             "num.stream.threads", Key.NUM_STREAM_THREADS, "state.dir", Key.STATE_DIR,
-            "statestore.cache.max.bytes", Key.CACHE_MAX_BYTES);
+            "statestore.cache.max.bytes", Key.CACHE_MAX_BYTES, "application.server", Key.APPLICATION_SERVER);
 
     private static void putAll(Map<String, String> merged, Map<String, String> source, String where, List<String> problems) {
         source.forEach((name, value) -> {
@@ -224,6 +243,24 @@ public final class ServiceConfig {
             return;
         }
         switch (k) {
+            case ROLES -> {
+                List<String> roles = List.of(value.split("\\s*,\\s*"));
+                if (roles.isEmpty() || !List.of("service", "gateway").containsAll(roles)) {
+                    problems.add("roles must be service, gateway or service,gateway, got '" + value + "'");
+                }
+            }
+            case GATEWAY_AUTH -> {
+                if (!List.of("auto", "required", "disabled").contains(value)) {
+                    problems.add("gateway.auth must be auto, required or disabled, got '" + value + "'");
+                }
+            }
+            case GATEWAY_RATE_LIMIT_FACTOR -> checkDecimal(k, value, 0.1, 1000, problems);
+            case GATEWAY_ALERT_THRESHOLD -> checkDecimal(k, value, 0, 1.01, problems);
+            case APPLICATION_SERVER -> {
+                if (!value.isEmpty() && !value.matches("[^:\\s]+:\\d{1,5}")) {
+                    problems.add("application.server must be host:port, got '" + value + "'");
+                }
+            }
             case MODEL_PROVIDER -> {
                 if (!List.of("auto", "cuda", "cpu").contains(value)) {
                     problems.add("model.provider must be auto, cuda or cpu, got '" + value + "'");
@@ -243,6 +280,17 @@ public final class ServiceConfig {
         }
     }
 
+    private static void checkDecimal(Key k, String value, double min, double max, List<String> problems) {
+        try {
+            double v = Double.parseDouble(value);
+            if (!(v >= min && v <= max)) {
+                problems.add(k.name + " must be in [" + min + ", " + max + "], got " + value);
+            }
+        } catch (NumberFormatException e) {
+            problems.add(k.name + " must be a number, got '" + value + "'");
+        }
+    }
+
     public String get(Key k) {
         return values.get(k);
     }
@@ -253,6 +301,26 @@ public final class ServiceConfig {
 
     public long getLong(Key k) {
         return Long.parseLong(values.get(k));
+    }
+
+    public double getDouble(Key k) {
+        return Double.parseDouble(values.get(k));
+    }
+
+    /** A comma-separated setting as a list, blanks dropped. */
+    public List<String> getList(Key k) {
+        List<String> list = new ArrayList<>();
+        for (String s : values.get(k).split(",")) {
+            if (!s.isBlank()) {
+                list.add(s.trim());
+            }
+        }
+        return list;
+    }
+
+    /** Whether this process runs the given role (service or gateway). */
+    public boolean runs(String role) {
+        return getList(Key.ROLES).contains(role);
     }
 
     /** Whether no cluster was given, so the service starts its own broker. */
@@ -283,7 +351,7 @@ public final class ServiceConfig {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();
-        values.forEach((k, v) -> sb.append(k.name).append('=').append(v).append('\n'));
+        values.forEach((k, v) -> sb.append(k.name).append('=').append(k == Key.GATEWAY_AUTH_TOKENS && !v.isEmpty() ? "<hidden>" : v).append('\n'));
         kafkaOverrides.forEach((k, v) -> sb.append(KAFKA_PREFIX).append(k).append('=')
                 .append(secret(k) ? "<hidden>" : v).append('\n'));
         return sb.toString();

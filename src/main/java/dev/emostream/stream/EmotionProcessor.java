@@ -67,6 +67,7 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
     private ProcessorContext<String, byte[]> context;
     private KeyValueStore<String, byte[]> store;
     private KeyValueStore<String, byte[]> ended;
+    private KeyValueStore<String, byte[]> latest;
     private float[] samples = new float[4096];
     /** Wall clock of the last record this task processed: a quiet task's streams idle out by the wall clock alone. */
     private long lastRecordWall;
@@ -85,6 +86,7 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         this.context = context;
         this.store = context.getStateStore(EmotionTopology.STORE);
         this.ended = context.getStateStore(EmotionTopology.ENDED_STORE);
+        this.latest = context.getStateStore(EmotionTopology.LATEST_STORE);
         long now = context.currentSystemTimeMs();
         lastRecordWall = now;
         List<String> unreadable = new ArrayList<>();
@@ -112,6 +114,26 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         counters.streamsAdded(sessions.size());
         context.schedule(Duration.ofMillis(settings.inferenceIntervalMs()), PunctuationType.WALL_CLOCK_TIME, this::runInference);
         context.schedule(Duration.ofMillis(settings.idleCheckIntervalMs()), PunctuationType.WALL_CLOCK_TIME, this::evictIdle);
+        context.schedule(Duration.ofMillis(Math.min(60_000, settings.latestRetentionMs())), PunctuationType.WALL_CLOCK_TIME,
+                this::expireLatest);
+    }
+
+    /** Drops latest events older than the retention: streams that ended (or stalled) long ago. */
+    void expireLatest(long now) {
+        List<String> expired = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = latest.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, byte[]> kv = it.next();
+                try {
+                    if (now - Contracts.decodeEvent(kv.value).getEmitTime().toEpochMilli() >= settings.latestRetentionMs()) {
+                        expired.add(kv.key);
+                    }
+                } catch (java.io.IOException | RuntimeException e) {
+                    expired.add(kv.key); // written by an incompatible version: nothing can read it
+                }
+            }
+        }
+        expired.forEach(latest::delete);
     }
 
     @Override
@@ -438,7 +460,8 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         byte[] value = Contracts.encode(event);
         // The event carries its frame's timestamp, so output timestamps follow the input, not the wall clock.
         context.forward(new Record<>(s.streamId, value, frameTime), EmotionTopology.EVENTS_SINK);
-        counters.eventOut(isFinal);
+        latest.put(s.streamId, value);
+        counters.eventOut(isFinal, now - frameTime);
     }
 
     /**

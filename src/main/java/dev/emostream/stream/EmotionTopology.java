@@ -20,6 +20,8 @@ public final class EmotionTopology {
     public static final String STORE = "emostream-streams";
     /** Streams that ended recently: their last sequence number, so late frames of theirs are recognised. */
     public static final String ENDED_STORE = "emostream-ended";
+    /** Each stream's latest event (Avro), for interactive queries; kept latest.retention.ms after it. */
+    public static final String LATEST_STORE = "emostream-latest";
     static final String SOURCE = "audio-frames";
     static final String PROCESSOR = "emotion-processor";
     static final String EVENTS_SINK = "emotion-events";
@@ -36,6 +38,9 @@ public final class EmotionTopology {
                 .withCachingEnabled()
                 .withLoggingEnabled(Map.of()), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ENDED_STORE), Serdes.String(), Serdes.ByteArray())
+                .withCachingEnabled()
+                .withLoggingEnabled(Map.of()), PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LATEST_STORE), Serdes.String(), Serdes.ByteArray())
                 .withCachingEnabled()
                 .withLoggingEnabled(Map.of()), PROCESSOR);
         topology.addSink(EVENTS_SINK, settings.emotionsTopic(), new StringSerializer(), new ByteArraySerializer(), PROCESSOR);

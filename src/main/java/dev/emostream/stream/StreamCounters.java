@@ -19,6 +19,31 @@ public final class StreamCounters {
     private final LongAdder inferenceStreamSteps = new LongAdder();
     private final AtomicLong activeStreams = new AtomicLong();
     private final Map<DeadLetterReason, LongAdder> deadLetters = new EnumMap<>(DeadLetterReason.class);
+    private volatile Observer observer = Observer.NONE;
+
+    /** Distributions the counters do not keep (latencies, batch sizes): the metrics registry records them. */
+    public interface Observer {
+        Observer NONE = new Observer() {
+            @Override
+            public void inferenceCall(int batch, long nanos) {
+            }
+
+            @Override
+            public void eventEmitted(long latencyMs, boolean isFinal) {
+            }
+        };
+
+        /** One ONNX call of {@code batch} streams that took {@code nanos}. */
+        void inferenceCall(int batch, long nanos);
+
+        /** One event, {@code latencyMs} after the Kafka timestamp of the frame that completed it. */
+        void eventEmitted(long latencyMs, boolean isFinal);
+    }
+
+    /** Sends distributions to {@code observer} from now on (called on any thread: they see it at once). */
+    public void observe(Observer observer) {
+        this.observer = observer;
+    }
 
     public StreamCounters() {
         for (DeadLetterReason r : DeadLetterReason.values()) {
@@ -31,8 +56,9 @@ public final class StreamCounters {
         bytesIn.add(bytes);
     }
 
-    void eventOut(boolean isFinal) {
+    void eventOut(boolean isFinal, long latencyMs) {
         eventsOut.increment();
+        observer.eventEmitted(latencyMs, isFinal);
         if (isFinal) {
             finalEvents.increment();
         }
@@ -42,9 +68,10 @@ public final class StreamCounters {
         deadLetters.get(reason).increment();
     }
 
-    void inferenceCall(int streams) {
+    void inferenceCall(int streams, long nanos) {
         inferenceCalls.increment();
         inferenceStreamSteps.add(streams);
+        observer.inferenceCall(streams, nanos);
     }
 
     /** Takes a slot for a new stream unless {@code max} are held; false when full. */

@@ -16,14 +16,16 @@ public record TopologySettings(
         int maxFrameBytes,
         int maxChannels,
         int maxQueuedFrames,
-        long maxActiveStreams) {
+        long maxActiveStreams,
+        long latestRetentionMs) {
 
     /** Longest stream id, call id or role accepted. */
     public static final int MAX_IDENTIFIER_LENGTH = 256;
 
     public TopologySettings {
         if (eventHopMs < 1 || idleTimeoutMs < 1 || idleCheckIntervalMs < 1 || inferenceIntervalMs < 1
-                || maxBatch < 1 || maxFrameBytes < 1 || maxChannels < 1 || maxQueuedFrames < 1 || maxActiveStreams < 1) {
+                || maxBatch < 1 || maxFrameBytes < 1 || maxChannels < 1 || maxQueuedFrames < 1 || maxActiveStreams < 1
+                || latestRetentionMs < 1) {
             throw new IllegalArgumentException("topology settings must be positive: " + this);
         }
     }
@@ -31,22 +33,28 @@ public record TopologySettings(
     /** The service's defaults on the given topics. */
     public static TopologySettings defaults(String audioTopic, String emotionsTopic, String deadLetterTopic) {
         return new TopologySettings(audioTopic, emotionsTopic, deadLetterTopic, 500, 30_000, 1_000, 10, 256,
-                262_144, 8, 1_000, 10_000);
+                262_144, 8, 1_000, 10_000, 3_600_000);
     }
 
     public TopologySettings withEventHopMs(long ms) {
         return new TopologySettings(audioTopic, emotionsTopic, deadLetterTopic, ms, idleTimeoutMs, idleCheckIntervalMs,
-                inferenceIntervalMs, maxBatch, maxFrameBytes, maxChannels, maxQueuedFrames, maxActiveStreams);
+                inferenceIntervalMs, maxBatch, maxFrameBytes, maxChannels, maxQueuedFrames, maxActiveStreams, latestRetentionMs);
     }
 
     public TopologySettings withIdleTimeoutMs(long ms) {
         return new TopologySettings(audioTopic, emotionsTopic, deadLetterTopic, eventHopMs, ms, idleCheckIntervalMs,
-                inferenceIntervalMs, maxBatch, maxFrameBytes, maxChannels, maxQueuedFrames, maxActiveStreams);
+                inferenceIntervalMs, maxBatch, maxFrameBytes, maxChannels, maxQueuedFrames, maxActiveStreams, latestRetentionMs);
+    }
+
+    public TopologySettings withLatestRetentionMs(long ms) {
+        return new TopologySettings(audioTopic, emotionsTopic, deadLetterTopic, eventHopMs, idleTimeoutMs,
+                idleCheckIntervalMs, inferenceIntervalMs, maxBatch, maxFrameBytes, maxChannels, maxQueuedFrames,
+                maxActiveStreams, ms);
     }
 
     public TopologySettings withLimits(int maxFrameBytes, int maxQueuedFrames, long maxActiveStreams) {
         return new TopologySettings(audioTopic, emotionsTopic, deadLetterTopic, eventHopMs, idleTimeoutMs,
                 idleCheckIntervalMs, inferenceIntervalMs, maxBatch, maxFrameBytes, maxChannels, maxQueuedFrames,
-                maxActiveStreams);
+                maxActiveStreams, latestRetentionMs);
     }
 }

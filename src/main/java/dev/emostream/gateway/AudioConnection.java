@@ -1,0 +1,325 @@
+package dev.emostream.gateway;
+
+import dev.emostream.audio.Encoding;
+import dev.emostream.audio.Resampler;
+import dev.emostream.contract.AudioFrame;
+import dev.emostream.contract.Contracts;
+import dev.emostream.contract.EmotionEvent;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Set;
+
+/**
+ * One voice app's WebSocket: a start message, binary audio chunks, an end message in; the stream's
+ * emotion events out. Each chunk becomes one AudioFrame (sequence 0, 1, ...) on the audio topic.
+ * Everything here runs on the connection's event loop; Kafka callbacks and hub deliveries are handed
+ * back to it. The protocol is in README.md ("Gateway").
+ */
+final class AudioConnection {
+    static final short BAD_MESSAGE = 4400;
+    static final short IDLE_TIMEOUT = 4408;
+    static final short STREAM_IN_USE = 4409;
+    static final short RATE_LIMITED = 4429;
+    static final short UNAVAILABLE = 4503;
+    static final short INTERNAL_ERROR = 1011;
+    static final short TOO_BIG = 1009;
+    static final int MAX_IDENTIFIER_LENGTH = 256;
+    static final int MAX_CHANNELS = 8;
+
+    private enum State { NEW, STREAMING, ENDING, CLOSED }
+
+    private final Vertx vertx;
+    private final Context context;
+    private final ServerWebSocket ws;
+    private final GatewaySettings settings;
+    private final FrameProducer producer;
+    private final EventHub hub;
+    private final ActiveStreams active;
+    private final GatewayMetrics metrics;
+
+    private State state = State.NEW;
+    private String streamId;
+    private String callId;
+    private String role;
+    private int sampleRate;
+    private Encoding encoding;
+    private int channels;
+    private int bytesPerSampleFrame;
+    private long nextSequence;
+    private int inflight;
+    private boolean paused;
+    private RateLimit rate;
+    private long lastMessageNanos = System.nanoTime();
+    private long idleTimer = -1;
+    private long finalTimer = -1;
+    private EventHub.Subscription subscription;
+
+    AudioConnection(Vertx vertx, ServerWebSocket ws, GatewaySettings settings, FrameProducer producer, EventHub hub,
+                    ActiveStreams active, GatewayMetrics metrics) {
+        this.vertx = vertx;
+        this.context = vertx.getOrCreateContext();
+        this.ws = ws;
+        this.settings = settings;
+        this.producer = producer;
+        this.hub = hub;
+        this.active = active;
+        this.metrics = metrics;
+    }
+
+    void start() {
+        metrics.audioConnections().incrementAndGet();
+        ws.textMessageHandler(this::onText);
+        ws.binaryMessageHandler(this::onBinary);
+        ws.closeHandler(v -> onClosed());
+        ws.exceptionHandler(e -> { }); // a reset connection: the close handler follows and ends the stream
+        long check = Math.max(250, Math.min(1000, settings.idleTimeoutMs() / 4));
+        idleTimer = vertx.setPeriodic(check, t -> {
+            // ENDING has its own timer: the final event may take a moment after the last message.
+            boolean waitingForClient = state == State.NEW || state == State.STREAMING;
+            if (waitingForClient && (System.nanoTime() - lastMessageNanos) / 1_000_000 >= settings.idleTimeoutMs()) {
+                fail(IDLE_TIMEOUT, "idle_timeout", "no message for " + settings.idleTimeoutMs() + " ms");
+            }
+        });
+    }
+
+    private void onText(String text) {
+        lastMessageNanos = System.nanoTime();
+        JsonObject message;
+        try {
+            message = new JsonObject(text);
+        } catch (DecodeException | ClassCastException e) {
+            fail(BAD_MESSAGE, "bad_message", "a text message must be a JSON object: " + e.getMessage());
+            return;
+        }
+        String type = message.getValue("type") instanceof String s ? s : null;
+        if ("start".equals(type)) {
+            onStart(message);
+        } else if ("end".equals(type)) {
+            onEnd();
+        } else {
+            fail(BAD_MESSAGE, "bad_message", "unknown message type " + (type == null ? "(none)" : "'" + type + "'")
+                    + ": expected start or end");
+        }
+    }
+
+    private void onStart(JsonObject m) {
+        if (state != State.NEW) {
+            fail(BAD_MESSAGE, "bad_message", "the stream has already started");
+            return;
+        }
+        String problem = parseStart(m);
+        if (problem != null) {
+            fail(BAD_MESSAGE, "bad_message", problem);
+            return;
+        }
+        switch (active.claim(streamId, this)) {
+            case IN_USE -> {
+                streamId = null; // not ours to release
+                fail(STREAM_IN_USE, "stream_in_use", "stream id is already streaming through this gateway");
+                return;
+            }
+            case FULL -> {
+                streamId = null;
+                fail(UNAVAILABLE, "too_many_streams", "this gateway streams " + settings.maxStreams() + " streams already; retry later");
+                return;
+            }
+            case OK -> { }
+        }
+        // Subscribe before the first frame is sent, so no event of this stream can be missed.
+        subscription = hub.subscribe(Set.of(streamId), Set.of(), this::deliverFromHub);
+        rate = new RateLimit(settings.rateLimitFactor(), settings.rateBurstMs(), System.nanoTime());
+        state = State.STREAMING;
+        ws.writeTextMessage(new JsonObject().put("type", "started").put("stream_id", streamId).encode());
+    }
+
+    /** Reads the start message's fields; null when valid, else what is wrong. */
+    private String parseStart(JsonObject m) {
+        Object id = m.getValue("stream_id");
+        if (!(id instanceof String s) || s.isEmpty() || s.length() > MAX_IDENTIFIER_LENGTH) {
+            return "stream_id must be a string of 1-" + MAX_IDENTIFIER_LENGTH + " characters";
+        }
+        streamId = s;
+        for (String field : new String[] {"call_id", "role"}) {
+            Object v = m.getValue(field);
+            if (v != null && (!(v instanceof String str) || str.length() > MAX_IDENTIFIER_LENGTH)) {
+                return field + " must be a string of at most " + MAX_IDENTIFIER_LENGTH + " characters";
+            }
+        }
+        callId = m.getString("call_id");
+        role = m.getString("role");
+        Object rateValue = m.getValue("sample_rate", 16000);
+        if (!(rateValue instanceof Integer r) || !Resampler.isSupportedRate(r)) {
+            return "sample_rate must be one of 8000, 11025, 16000, 22050, 32000, 44100, 48000, got " + rateValue;
+        }
+        sampleRate = r;
+        Object enc = m.getValue("encoding", "s16le");
+        try {
+            encoding = Encoding.parse(String.valueOf(enc));
+        } catch (RuntimeException e) {
+            return "encoding must be s16le, f32le, mulaw or alaw, got '" + enc + "'";
+        }
+        Object ch = m.getValue("channels", 1);
+        if (!(ch instanceof Integer c) || c < 1 || c > MAX_CHANNELS) {
+            return "channels must be 1-" + MAX_CHANNELS + ", got " + ch;
+        }
+        channels = c;
+        bytesPerSampleFrame = encoding.bytesPerSample() * channels;
+        return null;
+    }
+
+    private void onBinary(Buffer chunk) {
+        lastMessageNanos = System.nanoTime();
+        if (state != State.STREAMING) {
+            fail(BAD_MESSAGE, "bad_message", state == State.NEW ? "audio before the start message" : "audio after the end message");
+            return;
+        }
+        int n = chunk.length();
+        if (n > settings.maxMessageBytes()) {
+            fail(TOO_BIG, "message_too_big", "an audio chunk of " + n + " bytes is over the limit of " + settings.maxMessageBytes());
+            return;
+        }
+        if (n == 0 || n % bytesPerSampleFrame != 0) {
+            fail(BAD_MESSAGE, "bad_message", "an audio chunk of " + n + " bytes is not a whole number of " + bytesPerSampleFrame
+                    + "-byte sample frames (" + encoding.name().toLowerCase(java.util.Locale.ROOT) + ", " + channels + " channel(s))");
+            return;
+        }
+        double audioMs = (double) (n / bytesPerSampleFrame) * 1000.0 / sampleRate;
+        if (!rate.tryTake(audioMs, System.nanoTime())) {
+            fail(RATE_LIMITED, "rate_limited", "audio arrives faster than " + settings.rateLimitFactor()
+                    + "x real time (after a " + settings.rateBurstMs() + " ms burst)");
+            return;
+        }
+        metrics.frameIn(n);
+        send(frame(chunk.getBytes(), false));
+    }
+
+    private void onEnd() {
+        if (state != State.STREAMING) {
+            fail(BAD_MESSAGE, "bad_message", state == State.NEW ? "end before the start message" : "a second end message");
+            return;
+        }
+        send(frame(new byte[0], true));
+        state = State.ENDING;
+        finalTimer = vertx.setTimer(settings.finalTimeoutMs(), t -> close((short) 1000,
+                "stream ended; no final event within " + settings.finalTimeoutMs() + " ms"));
+    }
+
+    private AudioFrame frame(byte[] payload, boolean end) {
+        return AudioFrame.newBuilder()
+                .setStreamId(streamId)
+                .setCallId(callId)
+                .setRole(role)
+                .setSequence(nextSequence++)
+                .setCaptureTime(Instant.ofEpochMilli(System.currentTimeMillis()))
+                .setSampleRate(sampleRate)
+                .setEncoding(encoding.name().toLowerCase(java.util.Locale.ROOT))
+                .setChannels(channels)
+                .setPayload(ByteBuffer.wrap(payload))
+                .setEndOfStream(end)
+                .build();
+    }
+
+    private void send(AudioFrame frame) {
+        inflight++;
+        if (inflight >= settings.maxInflightFrames() && !paused) {
+            // Kafka is behind: stop reading this socket, so TCP pushes back on the client.
+            ws.pause();
+            paused = true;
+        }
+        long sequence = frame.getSequence();
+        producer.send(streamId, Contracts.encode(frame), e -> context.runOnContext(v -> acknowledged(sequence, e)));
+    }
+
+    private void acknowledged(long sequence, Exception e) {
+        inflight--;
+        if (e != null) {
+            fail(INTERNAL_ERROR, "internal_error", "audio chunk " + sequence + " was not written to Kafka: " + e.getMessage());
+            return;
+        }
+        if (paused && inflight <= settings.maxInflightFrames() / 2) {
+            paused = false;
+            ws.resume();
+        }
+    }
+
+    private void deliverFromHub(EmotionEvent event, String json) {
+        context.runOnContext(v -> {
+            if (state == State.CLOSED) {
+                return;
+            }
+            if (!event.getFinal$() && ws.writeQueueFull()) {
+                metrics.eventDropped(); // the client does not read; the next event supersedes this one
+                return;
+            }
+            ws.writeTextMessage(json);
+            metrics.eventDelivered();
+            if (event.getFinal$()) {
+                if (state == State.ENDING) {
+                    close((short) 1000, "stream ended");
+                } else {
+                    // The processor ended the stream on its own (its idle timeout): more audio would be refused there.
+                    fail(IDLE_TIMEOUT, "idle_timeout", "the stream processor ended this stream (" + event.getFinalReason() + ")");
+                }
+            }
+        });
+    }
+
+    private void fail(short code, String reason, String message) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        metrics.refusal(reason);
+        ws.writeTextMessage(new JsonObject().put("type", "error").put("code", reason).put("message", message).encode());
+        close(code, message);
+    }
+
+    private void close(short code, String reason) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        ws.close(code, truncateUtf8(reason, 123)); // the close frame's reason is limited to 123 bytes
+        onClosed();
+    }
+
+    /** Runs once, however the connection ends: releases the stream, and ends it if the client did not. */
+    private void onClosed() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        State was = state;
+        state = State.CLOSED;
+        metrics.audioConnections().decrementAndGet();
+        vertx.cancelTimer(idleTimer);
+        vertx.cancelTimer(finalTimer);
+        if (subscription != null) {
+            subscription.close();
+        }
+        if (was == State.STREAMING) {
+            // The client went away without an end message: end the stream now, so its final event
+            // comes at once rather than after the processor's idle timeout.
+            producer.send(streamId, Contracts.encode(frame(new byte[0], true)), e -> { });
+        }
+        if (streamId != null && was != State.NEW) {
+            active.release(streamId, this);
+        }
+    }
+
+    static String truncateUtf8(String s, int maxBytes) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        if (b.length <= maxBytes) {
+            return s;
+        }
+        int end = maxBytes;
+        while (end > 0 && (b[end] & 0xC0) == 0x80) {
+            end--; // do not cut a character in half
+        }
+        return new String(b, 0, end, StandardCharsets.UTF_8);
+    }
+}

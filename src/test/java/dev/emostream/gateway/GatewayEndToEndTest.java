@@ -1,0 +1,402 @@
+package dev.emostream.gateway;
+
+import static dev.emostream.testing.EmotionEvents.assertSameEvents;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.emostream.audio.DemoSignal;
+import dev.emostream.audio.Encoding;
+import dev.emostream.audio.SampleEncoder;
+import dev.emostream.contract.AudioFrame;
+import dev.emostream.contract.Contracts;
+import dev.emostream.contract.EmotionEvent;
+import dev.emostream.model.EmotionModel;
+import dev.emostream.model.ExecutionProvider;
+import dev.emostream.service.Application;
+import dev.emostream.service.EmotionService;
+import dev.emostream.service.ServiceConfig;
+import dev.emostream.stream.EmotionTopology;
+import dev.emostream.stream.StreamCounters;
+import dev.emostream.stream.TopologySettings;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole process (embedded broker, stream service, gateway) driven the way voice apps and
+ * dashboards use it: WebSocket audio in, events back on the socket and over SSE, the latest event
+ * by REST, and every refusal the gateway promises.
+ */
+class GatewayEndToEndTest {
+    static final String TOKEN = "test-token-1";
+    static final int RATE = 16_000;
+    static final int CHUNK = 320; // 20 ms
+
+    static Application app;
+    static Vertx vertx;
+    static int port;
+    static final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path state = Files.createTempDirectory("emostream-gateway-test-");
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("embedded.port", "0");
+        s.put("gateway.port", "0");
+        s.put("gateway.auth", "required");
+        s.put("gateway.auth.tokens", TOKEN + ",another-token");
+        s.put("gateway.idle.timeout.ms", "2000");
+        s.put("gateway.max.streams", "4");
+        s.put("gateway.rate.limit.factor", "20");
+        s.put("gateway.max.message.bytes", "8192");
+        s.put("topic.partitions", "2");
+        s.put("num.stream.threads", "1");
+        s.put("state.dir", state.toString());
+        s.put("model.provider", "cpu");
+        app = Application.start(ServiceConfig.resolve(Map.of(), Map.of(), s), Duration.ofSeconds(120));
+        port = app.gateway().port();
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (vertx != null) {
+            vertx.close();
+        }
+        if (app != null) {
+            app.close();
+        }
+    }
+
+    static byte[] s16(float[] samples, int off, int count) {
+        byte[] b = new byte[count * 2];
+        SampleEncoder.encode(Encoding.S16LE, samples, off, count, b, 0);
+        return b;
+    }
+
+    static HttpResponse<String> get(String path, String token) throws Exception {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10));
+        if (token != null) {
+            r.header("Authorization", "Bearer " + token);
+        }
+        return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The stream's latest event once {@code until} holds, polling GET /v1/latest. */
+    static JsonObject latestWhen(String streamId, java.util.function.Predicate<JsonObject> until) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        JsonObject last = null;
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> r = get("/v1/latest?stream_id=" + URLEncoder.encode(streamId, StandardCharsets.UTF_8), TOKEN);
+            if (r.statusCode() == 200) {
+                last = new JsonObject(r.body());
+                if (until.test(last)) {
+                    return last;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("latest event of " + streamId + " never matched; last: " + last);
+    }
+
+    /** A dashboard's SSE subscription: the JSON of each event. */
+    static BlockingQueue<JsonObject> subscribe(String query) throws Exception {
+        BlockingQueue<JsonObject> events = new LinkedBlockingQueue<>();
+        CompletableFuture<Void> connected = new CompletableFuture<>();
+        HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/events?" + query + "&access_token=" + TOKEN))
+                .build();
+        http.sendAsync(r, HttpResponse.BodyHandlers.ofLines()).thenAccept(resp -> {
+            assertEquals(200, resp.statusCode());
+            resp.body().forEach(line -> {
+                if (line.startsWith(": connected")) {
+                    connected.complete(null);
+                } else if (line.startsWith("data: ")) {
+                    events.add(new JsonObject(line.substring(6)));
+                }
+            });
+        });
+        connected.get(10, TimeUnit.SECONDS);
+        return events;
+    }
+
+    @Test
+    void voiceAppGetsItsEventsOnItsSocketAndTheDashboardTheSameOnesEqualToTheTopologyOffline() throws Exception {
+        String streamId = "call-7/customer";
+        BlockingQueue<JsonObject> dashboard = subscribe("call_id=call-7");
+        float[] voice = DemoSignal.generate(RATE, 3.0, 11);
+        List<byte[]> chunks = new ArrayList<>();
+        for (int off = 0; off + CHUNK <= voice.length; off += CHUNK) {
+            chunks.add(s16(voice, off, CHUNK));
+        }
+        List<JsonObject> messages;
+        try (WsClient client = WsClient.connect(vertx, port, TOKEN)) {
+            client.start(streamId, "call-7", RATE, "s16le");
+            for (byte[] c : chunks) {
+                client.send(c);
+                Thread.sleep(2); // 10x real time: under the test's 20x rate limit
+            }
+            client.end();
+            messages = client.untilClosed(60);
+            assertEquals(1000, client.closeStatus(1).code(), "closed normally after the final event");
+        }
+        List<EmotionEvent> received = messages.stream().map(GatewayEndToEndTest::event).toList();
+        assertTrue(received.size() >= 5, "an event every 0.5 s of 3 s of audio, and a final one: " + received.size());
+        assertTrue(received.get(received.size() - 1).getFinal$(), "the last message is the final event");
+        assertEquals(chunks.size(), received.get(received.size() - 1).getLastSequence(),
+                "the final event has heard every chunk and the end frame (sequence " + chunks.size() + ")");
+
+        // The same frames through the topology offline (TopologyTestDriver) give the same events.
+        assertSameEvents("gateway vs offline topology", offline(streamId, "call-7", chunks), received);
+
+        // The dashboard, subscribed by call id, got the same events.
+        List<EmotionEvent> seen = new ArrayList<>();
+        while (seen.size() < received.size()) {
+            JsonObject e = dashboard.poll(10, TimeUnit.SECONDS);
+            assertNotNull(e, "dashboard got " + seen.size() + " of " + received.size() + " events");
+            seen.add(event(e));
+        }
+        assertSameEvents("dashboard vs voice app", received, seen);
+
+        // REST: the latest event is the final one.
+        JsonObject latest = latestWhen(streamId, j -> j.getBoolean("final"));
+        assertEquals(messages.get(messages.size() - 1), latest);
+
+        // Nothing lost and nothing refused on the way.
+        assertEquals(0, app.service().counters().deadLettersTotal(), "dead letters");
+        String metrics = get("/metrics", null).body();
+        for (String m : List.of("emostream_gateway_frames_in_total", "emostream_frames_in_total",
+                "emostream_frame_to_event_seconds_bucket", "emostream_inference_seconds_bucket",
+                "emostream_inference_batch_size_bucket", "emostream_gateway_events_delivered_total",
+                "emostream_dead_letters_total{reason=\"sequence_gap\"}", "jvm_memory_used_bytes",
+                "kafka_stream_thread_process_total")) {
+            assertTrue(metrics.contains(m), "/metrics has " + m);
+        }
+        assertTrue(metricValue(metrics, "emostream_gateway_frames_in_total") >= chunks.size());
+        assertEquals(200, get("/health/ready", null).statusCode());
+    }
+
+    static double metricValue(String exposition, String name) {
+        return exposition.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.split(" ")[1]))
+                .findFirst().orElseThrow(() -> new AssertionError("no metric " + name));
+    }
+
+    static EmotionEvent event(JsonObject j) {
+        assertEquals("event", j.getString("type"), "message " + j);
+        List<Float> p = new ArrayList<>();
+        j.getJsonArray("probabilities").forEach(x -> p.add(((Number) x).floatValue()));
+        List<String> labels = new ArrayList<>();
+        j.getJsonArray("labels").forEach(x -> labels.add((String) x));
+        return EmotionEvent.newBuilder()
+                .setStreamId(j.getString("stream_id")).setCallId(j.getString("call_id")).setRole(j.getString("role"))
+                .setAudioStartMs(j.getLong("audio_start_ms")).setAudioEndMs(j.getLong("audio_end_ms"))
+                .setLabel(j.getString("label")).setConfidence(j.getFloat("confidence"))
+                .setLabels(labels).setProbabilities(p).setModelVersion(j.getString("model_version"))
+                .setLastSequence(j.getLong("last_sequence")).setFrameTime(Instant.ofEpochMilli(j.getLong("frame_time")))
+                .setEmitTime(Instant.ofEpochMilli(j.getLong("emit_time"))).setProcessingLatencyMs(j.getLong("processing_latency_ms"))
+                .setFinal$(j.getBoolean("final")).setFinalReason(j.getString("final_reason")).build();
+    }
+
+    /** The events the topology computes for the frames the gateway makes of these chunks. */
+    static List<EmotionEvent> offline(String streamId, String callId, List<byte[]> chunks) throws Exception {
+        TopologySettings settings = EmotionService.topologySettings(app.config());
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "offline");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        Instant clock = Instant.parse("2026-01-01T00:00:00Z");
+        try (EmotionModel model = EmotionModel.loadBundled(ExecutionProvider.CPU, 1);
+             TopologyTestDriver driver = new TopologyTestDriver(EmotionTopology.build(settings, model, new StreamCounters()), props, clock)) {
+            TestInputTopic<String, byte[]> in = driver.createInputTopic(settings.audioTopic(), new StringSerializer(), new ByteArraySerializer());
+            for (int i = 0; i <= chunks.size(); i++) {
+                boolean end = i == chunks.size();
+                AudioFrame f = AudioFrame.newBuilder().setStreamId(streamId).setCallId(callId).setRole("customer").setSequence(i)
+                        .setCaptureTime(clock).setSampleRate(RATE).setEncoding("s16le").setChannels(1)
+                        .setPayload(ByteBuffer.wrap(end ? new byte[0] : chunks.get(i))).setEndOfStream(end).build();
+                in.pipeInput(streamId, Contracts.encode(f), clock);
+                clock = clock.plusMillis(20);
+                driver.advanceWallClockTime(Duration.ofMillis(20));
+            }
+            driver.advanceWallClockTime(Duration.ofMillis(100));
+            List<EmotionEvent> events = new ArrayList<>();
+            for (var r : driver.createOutputTopic(settings.emotionsTopic(), new StringDeserializer(), new ByteArrayDeserializer())
+                    .readRecordsToList()) {
+                events.add(Contracts.decodeEvent(r.value()));
+            }
+            return events;
+        }
+    }
+
+    @Test
+    void requestsWithoutAValidTokenAreRefused() throws Exception {
+        assertEquals(401, get("/v1/latest?stream_id=x", null).statusCode());
+        assertEquals(401, get("/v1/latest?stream_id=x", "wrong").statusCode());
+        assertEquals(404, get("/v1/latest?stream_id=x", "another-token").statusCode(), "either configured token passes");
+        assertEquals(404, get("/v1/latest?stream_id=x&access_token=" + TOKEN, null).statusCode(), "token as a query parameter");
+        assertEquals(401, get("/v1/events", null).statusCode());
+        HttpResponse<String> info = get("/v1/info", null);
+        assertEquals(200, info.statusCode(), "info needs no token");
+        assertTrue(new JsonObject(info.body()).getBoolean("auth_required"));
+        Exception e = assertThrows(Exception.class, () -> WsClient.connect(vertx, port, "wrong"));
+        Throwable cause = e;
+        while (cause != null && !(cause instanceof UpgradeRejectedException)) {
+            cause = cause.getCause();
+        }
+        assertNotNull(cause, "the upgrade is rejected: " + e);
+        assertEquals(401, ((UpgradeRejectedException) cause).getStatus());
+    }
+
+    /** Sends {@code actions} on a fresh connection and returns the error message and close status. */
+    static JsonObject refused(WsClient.Closed[] status, ThrowingConsumer<WsClient> actions) throws Exception {
+        try (WsClient client = WsClient.connect(vertx, port, TOKEN)) {
+            actions.accept(client);
+            List<JsonObject> messages = client.untilClosed(20);
+            status[0] = client.closeStatus(1);
+            JsonObject error = messages.stream().filter(m -> "error".equals(m.getString("type"))).findFirst()
+                    .orElseThrow(() -> new AssertionError("no error message: " + messages));
+            return error;
+        }
+    }
+
+    interface ThrowingConsumer<T> {
+        void accept(T t) throws Exception;
+    }
+
+    @Test
+    void badMessagesGetAnErrorMessageAndCloseCode4400() throws Exception {
+        WsClient.Closed[] status = new WsClient.Closed[1];
+        JsonObject e = refused(status, c -> c.send(new byte[640]));
+        assertEquals("bad_message", e.getString("code"));
+        assertTrue(e.getString("message").contains("before the start"), e.encode());
+        assertEquals(4400, status[0].code());
+
+        e = refused(status, c -> c.text("{\"type\":\"start\",\"stream_id\":\"x1\",\"sample_rate\":12345}"));
+        assertTrue(e.getString("message").contains("sample_rate"), e.encode());
+        assertEquals(4400, status[0].code());
+
+        e = refused(status, c -> c.text("not json"));
+        assertTrue(e.getString("message").contains("JSON"), e.encode());
+
+        e = refused(status, c -> {
+            c.start("odd-bytes", null, RATE, "s16le");
+            c.send(new byte[641]);
+        });
+        assertTrue(e.getString("message").contains("641 bytes"), e.encode());
+        assertEquals(4400, status[0].code());
+    }
+
+    @Test
+    void oneConnectionPerStreamAndAtMostMaxStreams() throws Exception {
+        try (WsClient first = WsClient.connect(vertx, port, TOKEN)) {
+            first.start("busy", null, RATE, "s16le");
+            WsClient.Closed[] status = new WsClient.Closed[1];
+            JsonObject e = refused(status, c -> c.text(new JsonObject().put("type", "start").put("stream_id", "busy").encode()));
+            assertEquals("stream_in_use", e.getString("code"));
+            assertEquals(4409, status[0].code());
+
+            List<WsClient> more = new ArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) { // max.streams is 4
+                    WsClient c = WsClient.connect(vertx, port, TOKEN);
+                    more.add(c);
+                    c.start("more-" + i, null, RATE, "s16le");
+                }
+                e = refused(status, c -> c.text(new JsonObject().put("type", "start").put("stream_id", "one-too-many").encode()));
+                assertEquals("too_many_streams", e.getString("code"));
+                assertEquals(4503, status[0].code());
+            } finally {
+                more.forEach(WsClient::close);
+            }
+        }
+    }
+
+    @Test
+    void audioFasterThanTheRateLimitIsRefused() throws Exception {
+        float[] voice = DemoSignal.generate(RATE, 1.0, 3);
+        byte[] chunk = s16(voice, 0, 3200); // 200 ms
+        WsClient.Closed[] status = new WsClient.Closed[1];
+        JsonObject e = refused(status, c -> {
+            c.start("too-fast", null, RATE, "s16le");
+            // 20x real time with a 2 s burst: 30 s of audio at once is far over it.
+            for (int i = 0; i < 150 && !c.ws.isClosed(); i++) {
+                c.send(chunk);
+            }
+        });
+        assertEquals("rate_limited", e.getString("code"));
+        assertEquals(4429, status[0].code());
+    }
+
+    @Test
+    void aMessageOverTheSizeLimitClosesWith1009() throws Exception {
+        try (WsClient c = WsClient.connect(vertx, port, TOKEN)) {
+            c.start("big", null, RATE, "s16le");
+            c.send(new byte[8194]);
+            assertEquals(1009, c.closeStatus(20).code());
+            JsonObject error = c.next(1);
+            assertEquals("message_too_big", error.getString("code"));
+            assertTrue(error.getString("message").contains("8194 bytes"), error.encode());
+        }
+    }
+
+    @Test
+    void anIdleConnectionIsClosedAndItsStreamEnded() throws Exception {
+        float[] voice = DemoSignal.generate(RATE, 1.0, 5);
+        try (WsClient c = WsClient.connect(vertx, port, TOKEN)) {
+            c.start("idle-one", null, RATE, "s16le");
+            for (int off = 0; off + CHUNK <= voice.length; off += CHUNK) {
+                c.send(s16(voice, off, CHUNK));
+            }
+            WsClient.Closed status = c.closeStatus(20); // idle timeout 2 s
+            assertEquals(4408, status.code());
+        }
+        JsonObject last = latestWhen("idle-one", j -> j.getBoolean("final"));
+        assertEquals("end_of_stream", last.getString("final_reason"), "the gateway ended the stream for the client");
+        assertEquals(50, last.getLong("last_sequence"), "50 chunks (0-49) and the end frame the gateway added");
+    }
+
+    @Test
+    void aClientThatDisappearsGetsItsStreamEnded() throws Exception {
+        float[] voice = DemoSignal.generate(RATE, 1.0, 6);
+        WsClient c = WsClient.connect(vertx, port, TOKEN);
+        c.start("gone", null, RATE, "s16le");
+        for (int off = 0; off + CHUNK <= voice.length; off += CHUNK) {
+            c.send(s16(voice, off, CHUNK));
+        }
+        c.ws.close().await(5, TimeUnit.SECONDS);
+        JsonObject last = latestWhen("gone", j -> j.getBoolean("final"));
+        assertEquals(50, last.getLong("last_sequence"));
+        assertFalse(last.getJsonArray("probabilities", new JsonArray()).isEmpty(), "1 s of audio gives the model steps");
+    }
+}
