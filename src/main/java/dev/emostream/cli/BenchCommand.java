@@ -1,10 +1,21 @@
 package dev.emostream.cli;
 
+import dev.emostream.audio.ChannelSelection;
+import dev.emostream.audio.DemoSignal;
+import dev.emostream.audio.Encoding;
+import dev.emostream.audio.SampleEncoder;
+import dev.emostream.audio.WavAudio;
+import dev.emostream.audio.WavReader;
 import dev.emostream.bench.StreamBench;
+import dev.emostream.bench.WsBench;
+import dev.emostream.service.Application;
 import dev.emostream.service.EmotionService;
 import dev.emostream.service.ServiceConfig;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -21,8 +32,23 @@ import picocli.CommandLine.ParameterException;
                 + "with --bootstrap-servers it drives an already running 'emostream run'. --streams 100,500,1000 runs several sizes."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--streams", paramLabel = "N[,N...]", split = ",", defaultValue = "100",
-            description = "Concurrent streams (default: ${DEFAULT-VALUE}).")
+            description = "Concurrent streams produced straight to Kafka (default: ${DEFAULT-VALUE}).")
     int[] streams;
+
+    @Option(names = "--ws", paramLabel = "N[,N...]", split = ",",
+            description = "Instead of --streams: N WebSocket voice-app clients through the gateway (the whole path), "
+                    + "each reading its own events from its socket.")
+    int[] wsClients;
+
+    @Option(names = "--gateway", paramLabel = "HOST:PORT", description = "With --ws: drive a running gateway (else one starts in this process).")
+    String gateway;
+
+    @Option(names = "--token", paramLabel = "T", description = "With --gateway: the bearer token.")
+    String token;
+
+    @Option(names = "--wav", paramLabel = "FILE", arity = "1..*",
+            description = "16 kHz WAV files the clients stream (each client its own offset); default: a generated voice-like signal.")
+    List<Path> wavFiles = new ArrayList<>();
 
     @Option(names = "--seconds", paramLabel = "S", defaultValue = "30", description = "Audio per stream (default: ${DEFAULT-VALUE}).")
     double seconds;
@@ -59,6 +85,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (seconds < 1 || seconds > 3600 || warmupSeconds < 0 || warmupSeconds >= seconds) {
             throw new ParameterException(commandSpec.commandLine(), "--seconds must be in [1, 3600] and --warmup-s in [0, seconds)");
+        }
+        if (wsClients != null) {
+            return runWs();
         }
         PrintWriter out = commandSpec.commandLine().getOut();
         EmotionService service = null;
@@ -107,5 +136,90 @@ final class BenchCommand implements Callable<Integer> {
                 service.close();
             }
         }
+    }
+
+    /** {@code --ws}: WebSocket clients through the gateway, the service and the broker. */
+    private int runWs() throws Exception {
+        for (int n : wsClients) {
+            if (n < 1 || n > 100_000) {
+                throw new ParameterException(commandSpec.commandLine(), "--ws must be in [1, 100000], got " + n);
+            }
+        }
+        PrintWriter out = commandSpec.commandLine().getOut();
+        byte[][] voices = voices();
+        Application app = null;
+        try {
+            String host;
+            int port;
+            if (gateway == null) {
+                Map<String, String> flags = new LinkedHashMap<>(Map.of("embedded.port", "0", "application.id", "emostream-bench",
+                        "topic.partitions", "4", "gateway.port", "0", "gateway.max.streams", "100000"));
+                flags.putAll(settings);
+                ServiceConfig config;
+                try {
+                    config = ServiceConfig.resolve(Map.of(), System.getenv(), flags);
+                } catch (IllegalArgumentException e) {
+                    throw new ParameterException(commandSpec.commandLine(), e.getMessage());
+                }
+                app = Application.start(config, Duration.ofSeconds(120));
+                host = "127.0.0.1";
+                port = app.gateway().port();
+            } else {
+                int colon = gateway.lastIndexOf(':');
+                if (colon < 1) {
+                    throw new ParameterException(commandSpec.commandLine(), "--gateway must be HOST:PORT, got " + gateway);
+                }
+                host = gateway.substring(0, colon);
+                port = Integer.parseInt(gateway.substring(colon + 1));
+            }
+            WsBench bench = new WsBench(host, port, token, voices);
+            if (jitWarmupSeconds > 0) {
+                WsBench.Result w = bench.run(wsClients[0], Math.max(jitWarmupSeconds, 2), 1, 30);
+                out.println("warm-up (not a measurement): " + w.summary());
+                out.flush();
+            }
+            boolean allKept = true;
+            for (int n : wsClients) {
+                long before = app == null ? 0 : app.service().counters().framesIn();
+                WsBench.Result r = bench.run(n, seconds, warmupSeconds, 30);
+                String processed = app == null ? ""
+                        : " service_frames=" + (app.service().counters().framesIn() - before)
+                        + " dead_letters=" + app.service().counters().deadLettersTotal();
+                boolean kept = r.keptUp(p99LimitMs);
+                allKept &= kept;
+                out.println(r.summary() + processed + " real_time=" + (kept ? "yes" : "no"));
+                out.flush();
+            }
+            return allKept ? 0 : Main.EXIT_PARTIAL_FAILURE;
+        } finally {
+            if (app != null) {
+                app.close();
+            }
+        }
+    }
+
+    /** The audio clients stream: the --wav files (16 kHz, mixed to mono), or generated voices. */
+    private byte[][] voices() throws java.io.IOException {
+        List<float[]> signals = new ArrayList<>();
+        if (wavFiles.isEmpty()) {
+            for (int v = 0; v < 4; v++) {
+                signals.add(DemoSignal.generate(16_000, 8.0, v + 1));
+            }
+        }
+        for (Path f : wavFiles) {
+            WavAudio a = new WavReader().read(f);
+            if (a.sampleRate() != 16_000 || a.frames() < 16_000) {
+                throw new ParameterException(commandSpec.commandLine(), "--wav needs 16 kHz files of at least 1 s: " + f + " is "
+                        + a.sampleRate() + " Hz, " + a.durationSeconds() + " s");
+            }
+            signals.add(a.mono(ChannelSelection.downmix()));
+        }
+        byte[][] voices = new byte[signals.size()][];
+        for (int i = 0; i < voices.length; i++) {
+            float[] s = signals.get(i);
+            voices[i] = new byte[s.length * 2];
+            SampleEncoder.encode(Encoding.S16LE, s, 0, s.length, voices[i], 0);
+        }
+        return voices;
     }
 }

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Real-time speech emotion: streaming audio in, emotion events out.",
-        subcommands = {RunCommand.class, ProduceCommand.class, TailCommand.class, BenchCommand.class, DemoCommand.class, FeaturesCommand.class, ClassifyCommand.class, EvalCommand.class,
+        subcommands = {RunCommand.class, ProduceCommand.class, TailCommand.class, SendCommand.class, BenchCommand.class, DemoCommand.class, FeaturesCommand.class, ClassifyCommand.class, EvalCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code when a run completed but some inputs failed (each is reported). */

@@ -89,5 +89,10 @@ final class WsClient implements AutoCloseable {
         if (!ws.isClosed()) {
             ws.close();
         }
+        try {
+            closed.get(10, TimeUnit.SECONDS); // the gateway has released the stream by then
+        } catch (Exception e) {
+            throw new AssertionError("the socket did not close", e);
+        }
     }
 }

@@ -64,6 +64,9 @@ class ServiceEndToEndTest {
         s.put("model.provider", "cpu");
         s.put("kafka.session.timeout.ms", "2000");
         s.put("kafka.heartbeat.interval.ms", "500");
+        // The child `run` starts the gateway too: on a free port, and with a token (the broker is not embedded).
+        s.put("gateway.port", "0");
+        s.put("gateway.auth.tokens", "crash-test-token");
         return s;
     }
 

@@ -34,6 +34,10 @@ class EmotionProcessorRestoreTest {
                 Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build();
         endedStore.init(context.getStateStoreContext(), endedStore);
         context.addStateStore(endedStore);
+        KeyValueStore<String, byte[]> latestStore = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(EmotionTopology.LATEST_STORE),
+                Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build();
+        latestStore.init(context.getStateStoreContext(), latestStore);
+        context.addStateStore(latestStore);
 
         // Two streams stored by the previous owner an hour ago: one live, one ended before its final event.
         long restart = 1_800_000_000_000L;
