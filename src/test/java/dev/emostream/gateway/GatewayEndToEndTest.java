@@ -399,4 +399,28 @@ class GatewayEndToEndTest {
         assertEquals(50, last.getLong("last_sequence"));
         assertFalse(last.getJsonArray("probabilities", new JsonArray()).isEmpty(), "1 s of audio gives the model steps");
     }
+
+    @Test
+    void theSendCommandStreamsAMuLawFileAndPrintsItsEventsAndRefusesABadToken() throws Exception {
+        Path wav = Files.createTempFile("emostream-send-", ".wav");
+        dev.emostream.audio.WavWriter.write(wav, DemoSignal.generate(8_000, 2.0, 9), 1, 8_000, Encoding.MULAW);
+        String url = "ws://127.0.0.1:" + port + "/v1/audio";
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cli = dev.emostream.cli.Main.commandLine();
+        cli.setOut(new java.io.PrintWriter(out, true));
+        cli.setErr(new java.io.PrintWriter(err, true));
+        int code = cli.execute("send", wav.toString(), "--url", url, "--token", TOKEN, "--stream-id", "cli-send", "--speed", "10");
+        assertEquals(0, code, err.toString());
+        List<String> lines = out.toString().lines().toList();
+        assertTrue(lines.size() >= 4, "an event every 0.5 s of 2 s and the final one: " + out);
+        assertTrue(lines.get(lines.size() - 1).contains("FINAL (end_of_stream)"), out.toString());
+        assertTrue(lines.stream().allMatch(l -> l.startsWith("cli-send ")), out.toString());
+
+        cli = dev.emostream.cli.Main.commandLine();
+        err = new java.io.StringWriter();
+        cli.setErr(new java.io.PrintWriter(err, true));
+        assertEquals(1, cli.execute("send", wav.toString(), "--url", url, "--token", "wrong"));
+        assertTrue(err.toString().contains("HTTP 401"), err.toString());
+    }
 }
