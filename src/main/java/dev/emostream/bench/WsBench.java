@@ -90,8 +90,9 @@ public final class WsBench {
         Map<String, Integer> abnormal = new ConcurrentHashMap<>();
         List<Long> latencies = new ArrayList<>();
         long[] countFrom = {Long.MAX_VALUE};
+        WebSocketClient wsClient = null;
         try {
-            WebSocketClient wsClient = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(clients + 10));
+            wsClient = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(clients + 10));
             // Connect in groups, so a thousand handshakes do not all land in one instant.
             for (int from = 0; from < clients; from += 100) {
                 List<Future<WebSocket>> pending = new ArrayList<>();
@@ -148,6 +149,9 @@ public final class WsBench {
                     StreamBench.percentile(sorted, 0.50), StreamBench.percentile(sorted, 0.99),
                     sorted.length == 0 ? -1 : sorted[sorted.length - 1], maxLag, sorted.length);
         } finally {
+            if (wsClient != null) {
+                wsClient.close(); // held to here: Vert.x closes a client's sockets when the client is garbage collected
+            }
             vertx.close().await(30, TimeUnit.SECONDS);
         }
     }
@@ -185,8 +189,10 @@ public final class WsBench {
             });
             ws.closeHandler(v -> {
                 Short code = ws.closeStatusCode();
-                if (code == null || code != 1000) {
-                    abnormal.merge("close_" + code, 1, Integer::sum);
+                if (code == null || code != 1000 || c.processed < 0) {
+                    // Any close before the final event is abnormal, even a normal-looking one.
+                    abnormal.merge("close_" + code + (c.processed < 0 ? "_before_final" : "") + (ws.closeReason() == null ? ""
+                            : "_" + ws.closeReason().replaceAll("[^a-zA-Z0-9]+", "_")), 1, Integer::sum);
                 }
                 started.tryFail("closed before start");
                 c.ended = true;

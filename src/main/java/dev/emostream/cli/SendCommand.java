@@ -8,6 +8,7 @@ import dev.emostream.audio.WavReader;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.json.JsonObject;
@@ -100,8 +101,10 @@ final class SendCommand implements java.util.concurrent.Callable<Integer> {
             options.addHeader("Authorization", "Bearer " + bearer);
         }
         WebSocket ws;
+        // Referenced until the stream ends: Vert.x closes a client's sockets when the client is garbage collected.
+        WebSocketClient client = vertx.createWebSocketClient();
         try {
-            ws = vertx.createWebSocketClient().connect(options).await(30, TimeUnit.SECONDS);
+            ws = client.connect(options).await(30, TimeUnit.SECONDS);
         } catch (UpgradeRejectedException e) {
             throw new IllegalStateException("the gateway refused the connection: HTTP " + e.getStatus()
                     + (e.getStatus() == 401 ? " (a valid --token is needed)" : ""), e);
@@ -153,6 +156,7 @@ final class SendCommand implements java.util.concurrent.Callable<Integer> {
             out.flush();
         }
         Short code = closed.get();
+        client.close();
         return code != null && code == 1000 ? 0 : failed(out, null, closed);
     }
 

@@ -58,11 +58,6 @@ public final class Gateway implements AutoCloseable {
      */
     public static Gateway start(GatewaySettings settings, TokenAuth auth, Map<String, Object> kafkaConfig, KafkaStreams streams,
                                 ModelInfo model, MetricsRegistry metricsRegistry, Supplier<String> notReady) throws Exception {
-        if (!auth.enabled()) {
-            LOG.log(System.Logger.Level.WARNING, "!!! gateway auth is DISABLED: anyone who can reach " + settings.host() + ":"
-                    + settings.port() + " can stream audio and read every event. Demo mode only: configure "
-                    + "gateway.auth.tokens for anything else. !!!");
-        }
         GatewayMetrics metrics = new GatewayMetrics(metricsRegistry.registry());
         FrameProducer producer = new FrameProducer(kafkaConfig, settings.audioTopic());
         EventHub hub = null;
@@ -88,6 +83,11 @@ public final class Gateway implements AutoCloseable {
                     .await(60, TimeUnit.SECONDS);
             LOG.log(System.Logger.Level.INFO, "gateway listening on http://" + settings.host() + ":" + port
                     + " (auth " + (auth.enabled() ? "required" : "disabled") + ")");
+            if (!auth.enabled()) {
+                LOG.log(System.Logger.Level.WARNING, "!!! gateway auth is DISABLED: anyone who can reach " + settings.host() + ":"
+                        + port + " can stream audio and read every event. Demo mode only: configure "
+                        + "gateway.auth.tokens for anything else. !!!");
+            }
             return new Gateway(vertx, producer, hub, port);
         } catch (Exception | Error e) {
             if (vertx != null) {

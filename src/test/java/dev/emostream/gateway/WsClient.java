@@ -18,11 +18,14 @@ final class WsClient implements AutoCloseable {
     record Closed(short code, String reason) {
     }
 
+    final WebSocketClient client;
     final WebSocket ws;
     final BlockingQueue<JsonObject> messages = new LinkedBlockingQueue<>();
     final CompletableFuture<Closed> closed = new CompletableFuture<>();
 
-    private WsClient(WebSocket ws) {
+    private WsClient(WebSocketClient client, WebSocket ws) {
+        // The client is kept with its socket: Vert.x closes a client's sockets when it is garbage collected.
+        this.client = client;
         this.ws = ws;
         ws.textMessageHandler(t -> messages.add(new JsonObject(t)));
         ws.closeHandler(v -> closed.complete(new Closed(ws.closeStatusCode() == null ? -1 : ws.closeStatusCode(),
@@ -35,7 +38,7 @@ final class WsClient implements AutoCloseable {
         if (token != null) {
             o.addHeader("Authorization", "Bearer " + token);
         }
-        return new WsClient(client.connect(o).await(10, TimeUnit.SECONDS));
+        return new WsClient(client, client.connect(o).await(10, TimeUnit.SECONDS));
     }
 
     void start(String streamId, String callId, int sampleRate, String encoding) throws Exception {
