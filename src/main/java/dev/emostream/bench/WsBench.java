@@ -24,8 +24,8 @@ import java.util.concurrent.locks.LockSupport;
  * N voice apps through the whole path: each opens a WebSocket to the gateway, sends a 20 ms 16 kHz
  * s16le chunk every 20 ms of its audio (streams staggered over the 20 ms), then an end message, and
  * reads its own events from the socket. Latency is from the send of the chunk an event last heard
- * (its last_sequence) to the event's arrival on the socket. Nothing is lost when every stream's
- * final event has heard every chunk and the end frame.
+ * (its last_chunk) to the event's arrival on the socket. Nothing is lost when every stream's final
+ * event has heard all its audio (audio_end_ms = chunks x 20 ms).
  */
 public final class WsBench {
     /** What a run measured. */
@@ -172,11 +172,12 @@ public final class WsBench {
                     case "started" -> started.tryComplete(ws);
                     case "event" -> {
                         events.incrementAndGet();
-                        long seq = m.getLong("last_sequence");
+                        // The chunk the event last heard (the gateway gathers chunks into frames).
+                        long seq = m.getLong("last_chunk", m.getLong("last_sequence"));
                         if (m.getBoolean("final")) {
                             finals.incrementAndGet();
-                            // The end frame is sequence `chunks`: the final event heard everything sent before it.
-                            c.processed = seq;
+                            // The final event's audio_end_ms is all the audio the processor took for the stream.
+                            c.processed = m.getLong("audio_end_ms") / FRAME_MS;
                         } else if (seq < c.sendTimes.length && c.sendTimes[(int) seq] >= countFrom[0]) {
                             synchronized (latencies) {
                                 latencies.add(TimeUnit.NANOSECONDS.toMillis(arrived - c.sendTimes[(int) seq]));

@@ -32,6 +32,7 @@ final class AudioConnection {
     static final short TOO_BIG = 1009;
     static final int MAX_IDENTIFIER_LENGTH = 256;
     static final int MAX_CHANNELS = 8;
+    static final int MAX_FRAME_MARKS = 10_000;
 
     private enum State { NEW, STREAMING, ENDING, CLOSED }
 
@@ -53,6 +54,16 @@ final class AudioConnection {
     private int channels;
     private int bytesPerSampleFrame;
     private long nextSequence;
+    /** Chunks received so far; the index of the next one. */
+    private long chunks;
+    /** Chunks gathered for the next frame (gateway.frame.ms), their sample frames and the first one's arrival. */
+    private Buffer pending;
+    private long pendingSampleFrames;
+    private long pendingCaptureMs;
+    private long frameTimer = -1;
+    private long sampleFramesPerFrame;
+    /** (frame sequence, index of its last chunk) of frames sent, oldest first, to tell clients which chunk an event heard. */
+    private final java.util.ArrayDeque<long[]> frameChunks = new java.util.ArrayDeque<>();
     private int inflight;
     private boolean paused;
     private RateLimit rate;
@@ -171,6 +182,7 @@ final class AudioConnection {
         }
         channels = c;
         bytesPerSampleFrame = encoding.bytesPerSample() * channels;
+        sampleFramesPerFrame = sampleRate * settings.frameMs() / 1000;
         return null;
     }
 
@@ -197,7 +209,40 @@ final class AudioConnection {
             return;
         }
         metrics.frameIn(n);
-        send(frame(chunk.getBytes(), false));
+        if (pending == null) {
+            pending = Buffer.buffer(Math.max(n, (int) sampleFramesPerFrame * bytesPerSampleFrame));
+            pendingCaptureMs = System.currentTimeMillis();
+        }
+        pending.appendBuffer(chunk);
+        pendingSampleFrames += n / bytesPerSampleFrame;
+        chunks++;
+        if (pendingSampleFrames >= sampleFramesPerFrame) {
+            flush();
+        } else if (frameTimer < 0) {
+            // A client that pauses mid-frame must not hold its audio back: the frame goes out anyway.
+            frameTimer = vertx.setTimer(settings.frameMs(), t -> {
+                frameTimer = -1;
+                if (state == State.STREAMING) {
+                    flush();
+                }
+            });
+        }
+    }
+
+    /** Writes the gathered chunks as one frame. */
+    private void flush() {
+        if (pending == null) {
+            return;
+        }
+        if (frameTimer >= 0) {
+            vertx.cancelTimer(frameTimer);
+            frameTimer = -1;
+        }
+        byte[] payload = pending.getBytes();
+        long captureMs = pendingCaptureMs;
+        pending = null;
+        pendingSampleFrames = 0;
+        send(frame(payload, false, captureMs));
     }
 
     private void onEnd() {
@@ -205,19 +250,25 @@ final class AudioConnection {
             fail(BAD_MESSAGE, "bad_message", state == State.NEW ? "end before the start message" : "a second end message");
             return;
         }
-        send(frame(new byte[0], true));
+        flush();
+        send(frame(new byte[0], true, System.currentTimeMillis()));
         state = State.ENDING;
         finalTimer = vertx.setTimer(settings.finalTimeoutMs(), t -> close((short) 1000,
                 "stream ended; no final event within " + settings.finalTimeoutMs() + " ms"));
     }
 
-    private AudioFrame frame(byte[] payload, boolean end) {
+    private AudioFrame frame(byte[] payload, boolean end, long captureMs) {
+        long sequence = nextSequence++;
+        frameChunks.addLast(new long[] {sequence, chunks - 1});
+        if (frameChunks.size() > MAX_FRAME_MARKS) {
+            frameChunks.pollFirst(); // events are far behind: forget the oldest
+        }
         return AudioFrame.newBuilder()
                 .setStreamId(streamId)
                 .setCallId(callId)
                 .setRole(role)
-                .setSequence(nextSequence++)
-                .setCaptureTime(Instant.ofEpochMilli(System.currentTimeMillis()))
+                .setSequence(sequence)
+                .setCaptureTime(Instant.ofEpochMilli(captureMs))
                 .setSampleRate(sampleRate)
                 .setEncoding(encoding.name().toLowerCase(java.util.Locale.ROOT))
                 .setChannels(channels)
@@ -258,7 +309,7 @@ final class AudioConnection {
                 metrics.eventDropped(); // the client does not read; the next event supersedes this one
                 return;
             }
-            ws.writeTextMessage(json);
+            ws.writeTextMessage(withLastChunk(event, json));
             metrics.eventDelivered();
             if (event.getFinal$()) {
                 if (state == State.ENDING) {
@@ -269,6 +320,22 @@ final class AudioConnection {
                 }
             }
         });
+    }
+
+    /**
+     * The event's JSON with {@code last_chunk}: the index of the newest chunk of this connection the
+     * event has heard (frames gather several chunks, so the frame sequence alone does not say).
+     */
+    private String withLastChunk(EmotionEvent event, String json) {
+        long sequence = event.getLastSequence();
+        while (frameChunks.size() > 1 && frameChunks.peekFirst()[0] < sequence) {
+            frameChunks.pollFirst();
+        }
+        long[] mark = frameChunks.peekFirst();
+        if (mark == null || mark[0] != sequence || !json.endsWith("}")) {
+            return json;
+        }
+        return json.substring(0, json.length() - 1) + ",\"last_chunk\":" + mark[1] + "}";
     }
 
     private void fail(short code, String reason, String message) {
@@ -298,13 +365,22 @@ final class AudioConnection {
         metrics.audioConnections().decrementAndGet();
         vertx.cancelTimer(idleTimer);
         vertx.cancelTimer(finalTimer);
+        if (frameTimer >= 0) {
+            vertx.cancelTimer(frameTimer);
+        }
         if (subscription != null) {
             subscription.close();
         }
         if (was == State.STREAMING) {
             // The client went away without an end message: end the stream now, so its final event
             // comes at once rather than after the processor's idle timeout.
-            producer.send(streamId, Contracts.encode(frame(new byte[0], true)), e -> { });
+            if (pending != null) {
+                // Audio the client sent before it went away is not dropped.
+                byte[] payload = pending.getBytes();
+                pending = null;
+                producer.send(streamId, Contracts.encode(frame(payload, false, pendingCaptureMs)), e -> { });
+            }
+            producer.send(streamId, Contracts.encode(frame(new byte[0], true, System.currentTimeMillis())), e -> { });
         }
         if (streamId != null && was != State.NEW) {
             active.release(streamId, this);

@@ -143,8 +143,10 @@ public final class Gateway implements AutoCloseable {
             Router router = Router.router(vertx);
             router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "up")));
             router.get("/health/ready").handler(this::ready);
-            router.get("/metrics").handler(ctx -> ctx.response()
-                    .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(s.registry().scrape()));
+            // A scrape walks every meter: off the event loop.
+            router.get("/metrics").handler(ctx -> vertx.executeBlocking(() -> s.registry().scrape(), false)
+                    .onSuccess(text -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(text))
+                    .onFailure(ctx::fail));
             router.get("/v1/info").handler(this::info);
             router.get("/v1/audio").handler(this::audio);
             router.get("/v1/events").handler(this::events);

@@ -17,6 +17,7 @@ public record GatewaySettings(
         int maxStreams,
         int maxSubscribers,
         int maxInflightFrames,
+        long frameMs,
         long finalTimeoutMs,
         String alertLabel,
         double alertThreshold,
@@ -34,6 +35,7 @@ public record GatewaySettings(
                 c.getInt(Key.GATEWAY_MAX_MESSAGE_BYTES), c.getDouble(Key.GATEWAY_RATE_LIMIT_FACTOR),
                 c.getLong(Key.GATEWAY_RATE_BURST_MS), c.getLong(Key.GATEWAY_IDLE_TIMEOUT_MS), c.getInt(Key.GATEWAY_MAX_STREAMS),
                 c.getInt(Key.GATEWAY_MAX_SUBSCRIBERS), c.getInt(Key.GATEWAY_MAX_INFLIGHT_FRAMES),
+                c.getLong(Key.GATEWAY_FRAME_MS),
                 c.getLong(Key.GATEWAY_FINAL_TIMEOUT_MS), c.get(Key.GATEWAY_ALERT_LABEL), c.getDouble(Key.GATEWAY_ALERT_THRESHOLD),
                 c.getList(Key.GATEWAY_ALERT_ROLES), c.getLong(Key.EVENT_HOP_MS), c.get(Key.APPLICATION_SERVER));
     }

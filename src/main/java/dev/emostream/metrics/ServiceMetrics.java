@@ -2,6 +2,7 @@ package dev.emostream.metrics;
 
 import dev.emostream.stream.DeadLetterReason;
 import dev.emostream.stream.StreamCounters;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -10,6 +11,8 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.KafkaStreams;
 
@@ -22,8 +25,12 @@ public final class ServiceMetrics implements StreamCounters.Observer, AutoClosea
     private final DistributionSummary batchSize;
     private final Timer frameToEvent;
     private final KafkaStreamsMetrics kafkaStreams;
+    private final MeterRegistry registry;
+    private final Map<String, Counter> eventsByLabel = new ConcurrentHashMap<>();
 
-    public ServiceMetrics(MeterRegistry registry, StreamCounters c, KafkaStreams streams) {
+    public ServiceMetrics(MeterRegistry registry, StreamCounters c, KafkaStreams streams, java.util.List<String> labels) {
+        this.registry = registry;
+        labels.forEach(this::labelCounter); // every label shows from the start, at 0
         FunctionCounter.builder("emostream_frames_in", c, StreamCounters::framesIn)
                 .description("audio frames the processor took (decoded and accepted)").register(registry);
         FunctionCounter.builder("emostream_audio_bytes_in", c, StreamCounters::bytesIn)
@@ -69,8 +76,15 @@ public final class ServiceMetrics implements StreamCounters.Observer, AutoClosea
     }
 
     @Override
-    public void eventEmitted(long latencyMs, boolean isFinal) {
+    public void eventEmitted(String label, long latencyMs, boolean isFinal) {
         frameToEvent.record(Math.max(0, latencyMs), TimeUnit.MILLISECONDS);
+        labelCounter(label == null ? "none" : label).increment();
+    }
+
+    private Counter labelCounter(String label) {
+        return eventsByLabel.computeIfAbsent(label, l -> Counter.builder("emostream_events_by_label")
+                .description("events emitted by their most probable label (none: a stream too short for a model step)")
+                .tag("label", l).register(registry));
     }
 
     @Override

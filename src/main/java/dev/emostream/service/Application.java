@@ -59,7 +59,8 @@ public final class Application implements AutoCloseable {
             String bootstrap;
             if (runsService) {
                 service = EmotionService.start(config);
-                serviceMetrics = new ServiceMetrics(metrics.registry(), service.counters(), service.streams());
+                serviceMetrics = new ServiceMetrics(metrics.registry(), service.counters(), service.streams(),
+                        service.model().descriptor().labels());
                 bootstrap = service.bootstrapServers();
                 if (!service.awaitRunning(serviceStartTimeout)) {
                     throw new IllegalStateException("the Kafka Streams application did not reach RUNNING within "

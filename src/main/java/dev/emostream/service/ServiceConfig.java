@@ -65,6 +65,7 @@ public final class ServiceConfig {
         GATEWAY_IDLE_TIMEOUT_MS("gateway.idle.timeout.ms", "30000", "a WebSocket without any message for this long is closed (4408) and its stream ended", 1000, 86_400_000),
         GATEWAY_MAX_STREAMS("gateway.max.streams", "2000", "audio WebSockets streaming at once through this gateway; more are refused (4503)", 1, 1_000_000),
         GATEWAY_MAX_SUBSCRIBERS("gateway.max.subscribers", "1000", "dashboard event subscriptions (SSE) at once; more are refused with HTTP 503", 1, 1_000_000),
+        GATEWAY_FRAME_MS("gateway.frame.ms", "100", "audio per AudioFrame the gateway writes: a connection's chunks are gathered up to this much (and for at most this long) before they go to Kafka as one frame, so 20 ms chunks cost one Kafka record per 100 ms; 0: one frame per chunk", 0, 1000),
         GATEWAY_MAX_INFLIGHT_FRAMES("gateway.max.inflight.frames", "100", "frames of one connection sent to Kafka and not yet acknowledged; at this many the gateway stops reading that socket (TCP back-pressure)", 1, 100_000),
         GATEWAY_FINAL_TIMEOUT_MS("gateway.final.timeout.ms", "15000", "after an end message, how long the gateway waits for the stream's final event before closing the socket", 100, 600_000),
         GATEWAY_ALERT_LABEL("gateway.alert.label", "angry", "label the dashboard raises an alert on"),

@@ -461,7 +461,7 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         // The event carries its frame's timestamp, so output timestamps follow the input, not the wall clock.
         context.forward(new Record<>(s.streamId, value, frameTime), EmotionTopology.EVENTS_SINK);
         latest.put(s.streamId, value);
-        counters.eventOut(isFinal, now - frameTime);
+        counters.eventOut(label, isFinal, now - frameTime);
     }
 
     /**

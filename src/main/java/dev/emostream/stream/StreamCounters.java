@@ -29,15 +29,18 @@ public final class StreamCounters {
             }
 
             @Override
-            public void eventEmitted(long latencyMs, boolean isFinal) {
+            public void eventEmitted(String label, long latencyMs, boolean isFinal) {
             }
         };
 
         /** One ONNX call of {@code batch} streams that took {@code nanos}. */
         void inferenceCall(int batch, long nanos);
 
-        /** One event, {@code latencyMs} after the Kafka timestamp of the frame that completed it. */
-        void eventEmitted(long latencyMs, boolean isFinal);
+        /**
+         * One event with {@code label} (null: too short for a model step), {@code latencyMs} after the
+         * Kafka timestamp of the frame that completed it.
+         */
+        void eventEmitted(String label, long latencyMs, boolean isFinal);
     }
 
     /** Sends distributions to {@code observer} from now on (called on any thread: they see it at once). */
@@ -56,9 +59,9 @@ public final class StreamCounters {
         bytesIn.add(bytes);
     }
 
-    void eventOut(boolean isFinal, long latencyMs) {
+    void eventOut(String label, boolean isFinal, long latencyMs) {
         eventsOut.increment();
-        observer.eventEmitted(latencyMs, isFinal);
+        observer.eventEmitted(label, latencyMs, isFinal);
         if (isFinal) {
             finalEvents.increment();
         }
