@@ -40,6 +40,7 @@ final class AudioConnection {
     private final Context context;
     private final ServerWebSocket ws;
     private final GatewaySettings settings;
+    private final EventBoundaries boundaries;
     private final FrameProducer producer;
     private final EventHub hub;
     private final ActiveStreams active;
@@ -62,6 +63,10 @@ final class AudioConnection {
     private long pendingCaptureMs;
     private long frameTimer = -1;
     private long sampleFramesPerFrame;
+    /** Sample frames received so far, and the audio position (ms) past which the next event is due. */
+    private long receivedSampleFrames;
+    private double nextEventDueMs;
+    private double dueMarginMs;
     /** (frame sequence, index of its last chunk) of frames sent, oldest first, to tell clients which chunk an event heard. */
     private final java.util.ArrayDeque<long[]> frameChunks = new java.util.ArrayDeque<>();
     private int inflight;
@@ -72,12 +77,13 @@ final class AudioConnection {
     private long finalTimer = -1;
     private EventHub.Subscription subscription;
 
-    AudioConnection(Vertx vertx, ServerWebSocket ws, GatewaySettings settings, FrameProducer producer, EventHub hub,
-                    ActiveStreams active, GatewayMetrics metrics) {
+    AudioConnection(Vertx vertx, ServerWebSocket ws, GatewaySettings settings, EventBoundaries boundaries,
+                    FrameProducer producer, EventHub hub, ActiveStreams active, GatewayMetrics metrics) {
         this.vertx = vertx;
         this.context = vertx.getOrCreateContext();
         this.ws = ws;
         this.settings = settings;
+        this.boundaries = boundaries;
         this.producer = producer;
         this.hub = hub;
         this.active = active;
@@ -183,6 +189,9 @@ final class AudioConnection {
         channels = c;
         bytesPerSampleFrame = encoding.bytesPerSample() * channels;
         sampleFramesPerFrame = sampleRate * settings.frameMs() / 1000;
+        // Audio at another rate reaches the model through the resampler, whose filter looks a few ms ahead.
+        dueMarginMs = sampleRate == 16_000 ? 0 : 10;
+        nextEventDueMs = boundaries.next(0);
         return null;
     }
 
@@ -215,8 +224,14 @@ final class AudioConnection {
         }
         pending.appendBuffer(chunk);
         pendingSampleFrames += n / bytesPerSampleFrame;
+        receivedSampleFrames += n / bytesPerSampleFrame;
         chunks++;
-        if (pendingSampleFrames >= sampleFramesPerFrame) {
+        double positionMs = receivedSampleFrames * 1000.0 / sampleRate;
+        boolean eventDue = positionMs >= nextEventDueMs + dueMarginMs;
+        if (eventDue) {
+            nextEventDueMs = boundaries.next(positionMs - dueMarginMs);
+        }
+        if (eventDue || pendingSampleFrames >= sampleFramesPerFrame) {
             flush();
         } else if (frameTimer < 0) {
             // A client that pauses mid-frame must not hold its audio back: the frame goes out anyway.

@@ -33,8 +33,8 @@ public final class Gateway implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
     private static final long KEEPALIVE_MS = 15_000;
 
-    /** What /v1/info tells clients about the model. */
-    public record ModelInfo(String version, List<String> labels) {
+    /** What /v1/info tells clients about the model, and where its events fall in a stream's audio. */
+    public record ModelInfo(String version, List<String> labels, EventBoundaries boundaries) {
     }
 
     private final Vertx vertx;
@@ -214,7 +214,8 @@ public final class Gateway implements AutoCloseable {
                 return;
             }
             ctx.request().toWebSocket()
-                    .onSuccess(ws -> new AudioConnection(vertx, ws, s.settings(), s.producer(), s.hub(), s.active(), s.metrics()).start())
+                    .onSuccess(ws -> new AudioConnection(vertx, ws, s.settings(), s.model().boundaries(), s.producer(), s.hub(),
+                            s.active(), s.metrics()).start())
                     .onFailure(e -> LOG.log(System.Logger.Level.DEBUG, "WebSocket upgrade failed: " + e));
         }
 

@@ -1,5 +1,6 @@
 package dev.emostream.service;
 
+import dev.emostream.gateway.EventBoundaries;
 import dev.emostream.gateway.Gateway;
 import dev.emostream.gateway.GatewaySettings;
 import dev.emostream.gateway.TokenAuth;
@@ -77,7 +78,8 @@ public final class Application implements AutoCloseable {
                 ModelDescriptor d = service != null ? service.model().descriptor() : descriptor(config);
                 EmotionService svc = service;
                 gateway = Gateway.start(GatewaySettings.from(config), auth, kafka, svc == null ? null : svc.streams(),
-                        new Gateway.ModelInfo(d.modelVersion(), d.labels()), metrics,
+                        new Gateway.ModelInfo(d.modelVersion(), d.labels(),
+                                new EventBoundaries(d, config.getLong(ServiceConfig.Key.EVENT_HOP_MS))), metrics,
                         () -> svc == null || svc.streams().state() == KafkaStreams.State.RUNNING ? null
                                 : "the stream service is " + svc.streams().state());
             }

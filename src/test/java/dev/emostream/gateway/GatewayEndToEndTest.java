@@ -179,6 +179,10 @@ class GatewayEndToEndTest {
         assertEquals(chunks.size() - 1, messages.get(messages.size() - 1).getLong("last_chunk"),
                 "the final event has heard every chunk");
         assertEquals(3000, received.get(received.size() - 1).getAudioEndMs(), "and all 3 s of audio");
+        // The first event is due when the audio reaches 535 ms (the first model step ending past 500 ms):
+        // the gateway writes its frame at that chunk (27 chunks = 540 ms), not at the next 100 ms.
+        assertEquals(535, messages.get(0).getLong("audio_end_ms"));
+        assertEquals(26, messages.get(0).getLong("last_chunk"));
         for (int i = 1; i < messages.size(); i++) {
             assertTrue(messages.get(i).getLong("last_chunk") >= messages.get(i - 1).getLong("last_chunk"));
         }
