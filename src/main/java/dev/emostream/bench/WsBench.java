@@ -179,8 +179,9 @@ public final class WsBench {
                             // The final event's audio_end_ms is all the audio the processor took for the stream.
                             c.processed = m.getLong("audio_end_ms") / FRAME_MS;
                         } else if (seq < c.sendTimes.length && c.sendTimes[(int) seq] >= countFrom[0]) {
+                            long lat = TimeUnit.NANOSECONDS.toMillis(arrived - c.sendTimes[(int) seq]);
                             synchronized (latencies) {
-                                latencies.add(TimeUnit.NANOSECONDS.toMillis(arrived - c.sendTimes[(int) seq]));
+                                latencies.add(lat);
                             }
                         }
                     }

@@ -118,6 +118,11 @@ public final class EmotionService implements AutoCloseable {
         if (!c.get(ServiceConfig.Key.STATE_DIR).isEmpty()) {
             p.put(StreamsConfig.STATE_DIR_CONFIG, c.get(ServiceConfig.Key.STATE_DIR));
         }
+        // A stream thread with no records waits in poll() for up to poll.ms (default 100 ms), and
+        // wall-clock punctuators (inference, every inference.interval.ms) only run between polls:
+        // when frames come in bursts (100 ms frames, a few streams per thread) events would wait for
+        // the next burst. Polling at the inference interval bounds that wait.
+        p.put(StreamsConfig.POLL_MS_CONFIG, c.getLong(ServiceConfig.Key.INFERENCE_INTERVAL_MS));
         // Events are latency-bound: do not hold them back for batching (Kafka Streams' default is 100 ms).
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
         // A dead letter is the input record plus headers: room for an input record at the 1 MiB default.
