@@ -59,7 +59,7 @@ final class RunCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Application app;
         try {
-            app = Application.start(config, Duration.ofSeconds(120));
+            app = Application.start(config, Duration.ofMillis(config.getLong(ServiceConfig.Key.STARTUP_TIMEOUT_MS)));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(commandSpec.commandLine(), e.getMessage());
         }

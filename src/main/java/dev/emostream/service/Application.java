@@ -80,8 +80,7 @@ public final class Application implements AutoCloseable {
                 gateway = Gateway.start(GatewaySettings.from(config), auth, kafka, svc == null ? null : svc.streams(),
                         new Gateway.ModelInfo(d.modelVersion(), d.labels(),
                                 new EventBoundaries(d, config.getLong(ServiceConfig.Key.EVENT_HOP_MS))), metrics,
-                        () -> svc == null || svc.streams().state() == KafkaStreams.State.RUNNING ? null
-                                : "the stream service is " + svc.streams().state());
+                        () -> svc == null ? null : notReady(svc.streams().state()));
             }
             return new Application(config, metrics, service, serviceMetrics, gateway, bootstrap);
         } catch (Exception | Error e) {
@@ -94,6 +93,17 @@ public final class Application implements AutoCloseable {
             metrics.close();
             throw e;
         }
+    }
+
+    /**
+     * Why the service cannot serve in this state, or null. The gateway starts once Kafka Streams is
+     * RUNNING; a later rebalance (an instance joins or leaves) keeps it ready: audio is still taken
+     * and events follow when the rebalance ends, and every instance rebalances at once, so turning
+     * unready then would empty a load balancer of all of them.
+     */
+    static String notReady(KafkaStreams.State state) {
+        return state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING ? null
+                : "the stream service is " + state;
     }
 
     private static ModelDescriptor descriptor(ServiceConfig config) {

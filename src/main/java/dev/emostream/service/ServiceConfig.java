@@ -51,6 +51,7 @@ public final class ServiceConfig {
         NUM_STREAM_THREADS("num.stream.threads", "2", "Kafka Streams processing threads per instance (each runs its tasks' inference batches)", 1, 256),
         STATE_DIR("state.dir", "", "Kafka Streams state directory; empty: Kafka's default (java.io.tmpdir/kafka-streams)"),
         CACHE_MAX_BYTES("statestore.cache.max.bytes", "67108864", "Kafka Streams record cache: stream states changed between commits are written to the changelog once per commit", 0, Long.MAX_VALUE),
+        STARTUP_TIMEOUT_MS("startup.timeout.ms", "120000", "how long run waits for Kafka Streams to reach RUNNING (model loaded, stores restored from their changelogs) before it gives up", 1000, 86_400_000),
         LATEST_RETENTION_MS("latest.retention.ms", "3600000", "how long a stream's latest event stays queryable (GET /v1/latest) after its last event", 1000, 30L * 86_400_000),
         ROLES("roles", "service,gateway", "what this process runs: service (the Kafka Streams processor), gateway (WebSocket/HTTP), or both"),
         APPLICATION_SERVER("application.server", "", "host:port other instances reach this one's gateway on, for GET /v1/latest of streams another instance holds (Kafka Streams application.server); empty: one instance, every stream looked up locally"),

@@ -27,7 +27,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +42,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
@@ -214,7 +214,7 @@ class DeploymentFilesTest {
         assertTrue(kustomization.at("/images/0/newTag").asText().endsWith("-gpu"), "the GPU image");
 
         Map<String, String> env = podEnvironment();
-        yaml("k8s/gpu/configmap-gpu.yaml").get("data").fields().forEachRemaining(e -> {
+        yaml("k8s/gpu/configmap-gpu.yaml").get("data").properties().forEach(e -> {
             assertTrue(isSetting(e.getKey()), e.getKey() + " is not a setting");
             env.put(e.getKey(), e.getValue().asText());
         });
@@ -257,7 +257,8 @@ class DeploymentFilesTest {
     @Test
     void imagesBundleWhatThePomBundlesRunAsTheirUserAndServeTheGatewayPort() throws IOException {
         // The build stage copies only the model files the jar bundles (pom.xml <resources> from models/):
-        // one the pom adds and the Dockerfiles miss would fail the image build, not this one.
+        // a file the pom adds but the Dockerfiles do not copy would otherwise show only when an image
+        // is built, which nothing here does (no Docker engine).
         String pom = Files.readString(ROOT.resolve("pom.xml"));
         Set<String> bundled = new TreeSet<>();
         Matcher resource = Pattern.compile("<resource>(.*?)</resource>", Pattern.DOTALL).matcher(pom);
@@ -302,7 +303,7 @@ class DeploymentFilesTest {
         JsonNode compose = yaml("docker/docker-compose.yml");
         JsonNode emostream = compose.at("/services/emostream");
         Map<String, String> env = new LinkedHashMap<>();
-        emostream.get("environment").fields().forEachRemaining(e -> env.put(e.getKey(), composeDefault(e.getValue().asText())));
+        emostream.get("environment").properties().forEach(e -> env.put(e.getKey(), composeDefault(e.getValue().asText())));
         for (String name : env.keySet()) {
             assertTrue(isSetting(name) || OTHER_ENV.contains(name), name + " is not an emostream setting");
         }
@@ -351,6 +352,7 @@ class DeploymentFilesTest {
                 "emostream_inference_batch_size_sum", "emostream_gateway_refusals_total")), used.toString());
 
         Set<String> exposed;
+        Set<String> lateBound = new TreeSet<>();
         try (Application app = Application.start(ServiceConfig.resolve(Map.of(), Map.of(), Map.of(
                 "embedded.port", "0", "gateway.port", "0", "model.provider", "cpu", "state.dir", state.toString(),
                 "topic.partitions", "2", "num.stream.threads", "1", "gateway.auth.tokens", "deploy-test-token")),
@@ -370,11 +372,18 @@ class DeploymentFilesTest {
             String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             exposed = sampleNames(metrics);
+            // Micrometer's Kafka binder copies the metrics Kafka Streams has when it is bound and
+            // looks for new ones every 60 s. Some (the state updater threads') are registered by
+            // threads that start just after: a gauge Kafka Streams has by now is on /metrics within
+            // a minute in production, so it counts as exposed here.
+            app.service().streams().metrics().keySet().stream().map(DeploymentFilesTest::micrometerName)
+                    .forEach(lateBound::add);
         }
         // Exact sample names as Prometheus stores them (_total, _bucket, _sum, _count included), so
         // a wrong suffix fails too.
         Set<String> missing = new TreeSet<>(used);
         missing.removeAll(exposed);
+        missing.removeIf(name -> name.startsWith("kafka_") && !name.endsWith("_total") && lateBound.contains(name));
         assertTrue(missing.isEmpty(), "the dashboard queries metrics /metrics does not have: " + missing);
     }
 
@@ -518,10 +527,8 @@ class DeploymentFilesTest {
     }
 
     static boolean selects(JsonNode selector, JsonNode labels) {
-        Iterator<Map.Entry<String, JsonNode>> it = selector.fields();
         boolean any = false;
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : selector.properties()) {
             any = true;
             if (!e.getValue().asText().equals(labels.path(e.getKey()).asText(null))) {
                 return false;
@@ -553,7 +560,7 @@ class DeploymentFilesTest {
      */
     static Map<String, String> podEnvironment() throws IOException {
         Map<String, String> env = new LinkedHashMap<>();
-        yaml("k8s/base/configmap.yaml").get("data").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+        yaml("k8s/base/configmap.yaml").get("data").properties().forEach(e -> env.put(e.getKey(), e.getValue().asText()));
         Map<String, String> downward = Map.of("metadata.name", "emostream-0", "metadata.namespace", "ns");
         for (JsonNode e : container(yaml("k8s/base/statefulset.yaml")).get("env")) {
             String value;
@@ -615,6 +622,24 @@ class DeploymentFilesTest {
             }
         }
         return names;
+    }
+
+    /**
+     * The Prometheus name Micrometer's KafkaMetrics binder gives a Kafka client gauge: kafka_, the
+     * group without -metrics, the name ("stream-state-updater-metrics", "active-restoring-tasks":
+     * kafka_stream_state_updater_active_restoring_tasks).
+     */
+    static String micrometerName(MetricName m) {
+        String group = m.group().endsWith("-metrics") ? m.group().substring(0, m.group().length() - "-metrics".length()) : m.group();
+        return ("kafka_" + group + "_" + m.name()).replace('-', '_').replace('.', '_');
+    }
+
+    @Test
+    void micrometerNamesOfKafkaMetricsAreThoseOnMetrics() {
+        // The rule above against names seen on a real /metrics.
+        assertEquals("kafka_consumer_fetch_manager_records_lag_max",
+                micrometerName(new MetricName("records-lag-max", "consumer-fetch-manager-metrics", "", Map.of())));
+        assertEquals("kafka_stream_client_state", micrometerName(new MetricName("client-state", "stream-metrics", "", Map.of())));
     }
 
     /** The sample names of a Prometheus text exposition. */
