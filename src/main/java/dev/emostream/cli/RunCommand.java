@@ -85,6 +85,10 @@ final class RunCommand implements Callable<Integer> {
             out.println("  watch events:   java -jar target/emostream.jar tail" + b);
             out.println("  send speech:    java -jar target/emostream.jar produce YOUR.wav --stream-id call-1/customer --realtime" + b);
             out.println("  or a generated voice: java -jar target/emostream.jar produce --generate 6 --stream-id demo" + b);
+            if (app.gateway() != null) {
+                out.println("  or as a voice app over the gateway's WebSocket: java -jar target/emostream.jar send YOUR.wav "
+                        + "--url ws://127.0.0.1:" + app.gateway().port() + "/v1/audio");
+            }
         }
         out.println("Stop with Ctrl-C.");
         out.flush();

@@ -141,6 +141,7 @@ final class SendCommand implements java.util.concurrent.Callable<Integer> {
             printEvents(messages, out);
         }
         ws.writeTextMessage("{\"type\":\"end\"}");
+        boolean sawFinal = false;
         while (true) {
             JsonObject m = messages.poll(200, TimeUnit.MILLISECONDS);
             if (m == null) {
@@ -154,9 +155,13 @@ final class SendCommand implements java.util.concurrent.Callable<Integer> {
             }
             out.println(format(m));
             out.flush();
+            sawFinal |= Boolean.TRUE.equals(m.getBoolean("final"));
         }
         Short code = closed.get();
         client.close();
+        if (code != null && code == 1000 && !sawFinal) {
+            throw new IllegalStateException("the gateway closed the stream without its final event (is the stream service running?)");
+        }
         return code != null && code == 1000 ? 0 : failed(out, null, closed);
     }
 

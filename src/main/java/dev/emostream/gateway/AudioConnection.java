@@ -18,7 +18,8 @@ import java.util.Set;
 
 /**
  * One voice app's WebSocket: a start message, binary audio chunks, an end message in; the stream's
- * emotion events out. Each chunk becomes one AudioFrame (sequence 0, 1, ...) on the audio topic.
+ * emotion events out. Chunks are gathered into AudioFrames (gateway.frame.ms) on the audio topic,
+ * numbered from a base above every earlier connection's (see {@link #sequenceBase}).
  * Everything here runs on the connection's event loop; Kafka callbacks and hub deliveries are handed
  * back to it. The protocol is in README.md ("Gateway").
  */
@@ -33,6 +34,8 @@ final class AudioConnection {
     static final int MAX_IDENTIFIER_LENGTH = 256;
     static final int MAX_CHANNELS = 8;
     static final int MAX_FRAME_MARKS = 10_000;
+
+    private static final System.Logger LOG = System.getLogger(AudioConnection.class.getName());
 
     private enum State { NEW, STREAMING, ENDING, CLOSED }
 
@@ -55,6 +58,12 @@ final class AudioConnection {
     private int channels;
     private int bytesPerSampleFrame;
     private long nextSequence;
+    /** This connection's first frame number: events of the stream id's earlier connections are below it. */
+    private long sequenceBase;
+    /** A frame Kafka did not take: no more audio goes out after it, only the end of the stream. */
+    private boolean writeFailed;
+    /** The socket is paused for back-pressure since this time (0: not paused). */
+    private long pausedSinceNanos;
     /** Chunks received so far; the index of the next one. */
     private long chunks;
     /** Chunks gathered for the next frame (gateway.frame.ms), their sample frames and the first one's arrival. */
@@ -76,6 +85,8 @@ final class AudioConnection {
     private long idleTimer = -1;
     private long finalTimer = -1;
     private EventHub.Subscription subscription;
+    /** Events handed to this connection's event loop and not yet written (the hub's thread adds). */
+    private final java.util.concurrent.atomic.AtomicInteger queuedEvents = new java.util.concurrent.atomic.AtomicInteger();
 
     AudioConnection(Vertx vertx, ServerWebSocket ws, GatewaySettings settings, EventBoundaries boundaries,
                     FrameProducer producer, EventHub hub, ActiveStreams active, GatewayMetrics metrics) {
@@ -99,7 +110,8 @@ final class AudioConnection {
         long check = Math.max(250, Math.min(1000, settings.idleTimeoutMs() / 4));
         idleTimer = vertx.setPeriodic(check, t -> {
             // ENDING has its own timer: the final event may take a moment after the last message.
-            boolean waitingForClient = state == State.NEW || state == State.STREAMING;
+            // A socket paused for Kafka's sake is not an idle client.
+            boolean waitingForClient = (state == State.NEW || state == State.STREAMING) && !paused;
             if (waitingForClient && (System.nanoTime() - lastMessageNanos) / 1_000_000 >= settings.idleTimeoutMs()) {
                 fail(IDLE_TIMEOUT, "idle_timeout", "no message for " + settings.idleTimeoutMs() + " ms");
             }
@@ -152,8 +164,20 @@ final class AudioConnection {
         // Subscribe before the first frame is sent, so no event of this stream can be missed.
         subscription = hub.subscribe(Set.of(streamId), Set.of(), this::deliverFromHub);
         rate = new RateLimit(settings.rateLimitFactor(), settings.rateBurstMs(), System.nanoTime());
+        sequenceBase = sequenceBase();
+        nextSequence = sequenceBase;
         state = State.STREAMING;
         ws.writeTextMessage(new JsonObject().put("type", "started").put("stream_id", streamId).encode());
+    }
+
+    /**
+     * The first frame number of a new connection: the wall clock in microseconds. A stream id used
+     * again (a reconnect, a second take) must not reuse numbers: the processor refuses numbers at or
+     * below the last one it saw for that id, and starts a new stream on a higher one. Any earlier
+     * connection sent fewer than 1,000 frames per millisecond of its life, so its numbers stay below.
+     */
+    static long sequenceBase() {
+        return System.currentTimeMillis() * 1000;
     }
 
     /** Reads the start message's fields; null when valid, else what is wrong. */
@@ -293,11 +317,15 @@ final class AudioConnection {
     }
 
     private void send(AudioFrame frame) {
+        if (writeFailed) {
+            return;
+        }
         inflight++;
         if (inflight >= settings.maxInflightFrames() && !paused) {
             // Kafka is behind: stop reading this socket, so TCP pushes back on the client.
             ws.pause();
             paused = true;
+            pausedSinceNanos = System.nanoTime();
         }
         long sequence = frame.getSequence();
         producer.send(streamId, Contracts.encode(frame), e -> context.runOnContext(v -> acknowledged(sequence, e)));
@@ -306,17 +334,48 @@ final class AudioConnection {
     private void acknowledged(long sequence, Exception e) {
         inflight--;
         if (e != null) {
-            fail(INTERNAL_ERROR, "internal_error", "audio chunk " + sequence + " was not written to Kafka: " + e.getMessage());
+            if (!writeFailed) {
+                writeFailed = true;
+                LOG.log(System.Logger.Level.WARNING, "stream " + streamId + ": frame " + sequence + " was not written to Kafka: " + e);
+                fail(INTERNAL_ERROR, "internal_error", "audio from chunk " + firstChunkOf(sequence)
+                        + " on was not accepted (Kafka did not take it); the stream has ended");
+            }
             return;
         }
         if (paused && inflight <= settings.maxInflightFrames() / 2) {
             paused = false;
+            long pausedMs = (System.nanoTime() - pausedSinceNanos) / 1_000_000;
+            // The client kept sending in real time while the socket was paused: its backlog arrives
+            // now at network speed, which is neither idleness nor a client over its rate.
+            rate.credit(pausedMs);
+            lastMessageNanos = System.nanoTime();
             ws.resume();
         }
     }
 
+    /** The first chunk of frame {@code sequence} (the chunk after the previous frame's last one). */
+    private long firstChunkOf(long sequence) {
+        long previousLast = -1;
+        for (long[] mark : frameChunks) {
+            if (mark[0] == sequence) {
+                return previousLast + 1;
+            }
+            previousLast = mark[1];
+        }
+        return previousLast + 1;
+    }
+
     private void deliverFromHub(EmotionEvent event, String json) {
+        if (event.getLastSequence() < sequenceBase) {
+            return; // an earlier connection's stream with this id (its final event, say)
+        }
+        if (queuedEvents.incrementAndGet() > Gateway.MAX_QUEUED_EVENTS && !event.getFinal$()) {
+            queuedEvents.decrementAndGet();
+            metrics.eventDropped(); // this connection's event loop is far behind
+            return;
+        }
         context.runOnContext(v -> {
+            queuedEvents.decrementAndGet();
             if (state == State.CLOSED) {
                 return;
             }
@@ -389,13 +448,18 @@ final class AudioConnection {
         if (was == State.STREAMING) {
             // The client went away without an end message: end the stream now, so its final event
             // comes at once rather than after the processor's idle timeout.
-            if (pending != null) {
+            if (pending != null && !writeFailed) {
                 // Audio the client sent before it went away is not dropped.
                 byte[] payload = pending.getBytes();
                 pending = null;
                 producer.send(streamId, Contracts.encode(frame(payload, false, pendingCaptureMs)), e -> { });
             }
-            producer.send(streamId, Contracts.encode(frame(new byte[0], true, System.currentTimeMillis())), e -> { });
+            producer.send(streamId, Contracts.encode(frame(new byte[0], true, System.currentTimeMillis())), e -> {
+                if (e != null) {
+                    LOG.log(System.Logger.Level.WARNING, "stream " + streamId + ": its end could not be written to Kafka ("
+                            + e + "); the processor ends it after its idle timeout");
+                }
+            });
         }
         if (streamId != null && was != State.NEW) {
             active.release(streamId, this);

@@ -32,6 +32,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 public final class EventHub implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EventHub.class.getName());
     private static final Duration PARTITION_REFRESH = Duration.ofSeconds(30);
+    private static final Duration RETRY = Duration.ofSeconds(1);
 
     /** Receives matching events on the hub's thread; must not block. */
     @FunctionalInterface
@@ -76,7 +77,7 @@ public final class EventHub implements AutoCloseable {
             throws InterruptedException {
         EventHub hub = new EventHub(kafkaConfig, topic, metrics);
         hub.thread.start();
-        if (!hub.positioned.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        if (!hub.positioned.await(timeout.toMillis(), TimeUnit.MILLISECONDS) || hub.failure != null) {
             hub.close();
             Throwable f = hub.failure;
             throw new IllegalStateException("the gateway could not read topic " + topic + " within " + timeout
@@ -94,12 +95,21 @@ public final class EventHub implements AutoCloseable {
             everything.add(subscriber);
             return () -> everything.remove(subscriber);
         }
-        streamIds.forEach(s -> byStream.computeIfAbsent(s, k -> ConcurrentHashMap.newKeySet()).add(subscriber));
-        callIds.forEach(c -> byCall.computeIfAbsent(c, k -> ConcurrentHashMap.newKeySet()).add(subscriber));
+        streamIds.forEach(s -> add(byStream, s, subscriber));
+        callIds.forEach(c -> add(byCall, c, subscriber));
         return () -> {
             streamIds.forEach(s -> remove(byStream, s, subscriber));
             callIds.forEach(c -> remove(byCall, c, subscriber));
         };
+    }
+
+    /** Adds under the map's lock for the key, so a concurrent removal of the last subscriber cannot orphan the set. */
+    private static void add(Map<String, Set<Subscriber>> index, String key, Subscriber subscriber) {
+        index.compute(key, (k, set) -> {
+            Set<Subscriber> s = set == null ? ConcurrentHashMap.newKeySet() : set;
+            s.add(subscriber);
+            return s;
+        });
     }
 
     private static void remove(Map<String, Set<Subscriber>> index, String key, Subscriber subscriber) {
@@ -115,24 +125,39 @@ public final class EventHub implements AutoCloseable {
     }
 
     private void run() {
+        long nextRefresh = 0;
+        List<TopicPartition> assigned = List.of();
         try {
-            long nextRefresh = 0;
-            List<TopicPartition> assigned = List.of();
             while (running) {
-                if (System.nanoTime() - nextRefresh >= 0) {
-                    assigned = refreshPartitions(assigned);
-                    nextRefresh = System.nanoTime() + PARTITION_REFRESH.toNanos();
-                    positioned.countDown();
-                }
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    dispatch(r);
+                try {
+                    if (System.nanoTime() - nextRefresh >= 0) {
+                        assigned = refreshPartitions(assigned);
+                        nextRefresh = System.nanoTime() + PARTITION_REFRESH.toNanos();
+                        positioned.countDown();
+                    }
+                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                        dispatch(r);
+                    }
+                    if (failure != null) {
+                        LOG.log(System.Logger.Level.INFO, "the gateway's event reader reads again");
+                        failure = null;
+                    }
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    // The cluster unreachable, a timeout, a rebalance of leaders: live events pause
+                    // (readiness says so) and the reader tries again, from where it was.
+                    if (failure == null) {
+                        LOG.log(System.Logger.Level.WARNING, "the gateway's event reader failed, retrying every "
+                                + RETRY.toSeconds() + " s: " + e, e);
+                    }
+                    failure = e;
+                    nextRefresh = 0;
+                    Thread.sleep(RETRY.toMillis());
                 }
             }
-        } catch (WakeupException e) {
+        } catch (WakeupException | InterruptedException e) {
             // close() woke the consumer up
-        } catch (RuntimeException e) {
-            failure = e;
-            LOG.log(System.Logger.Level.ERROR, "the gateway's event reader failed; live events stop: " + e, e);
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }
@@ -140,7 +165,7 @@ public final class EventHub implements AutoCloseable {
 
     /** Reads partitions added since the last look from their start (their events are new); the first time, from the end. */
     private List<TopicPartition> refreshPartitions(List<TopicPartition> assigned) {
-        List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+        List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
         if (infos == null || infos.isEmpty()) {
             throw new IllegalStateException("topic " + topic + " does not exist");
         }

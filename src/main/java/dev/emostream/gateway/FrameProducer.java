@@ -26,9 +26,12 @@ public final class FrameProducer implements AutoCloseable {
         config.putIfAbsent(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         // Frames are latency-bound: batch only what arrives within a few ms.
         config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 2);
-        // send() runs on an event loop: it must never wait long for buffer space or metadata
-        // (per-connection in-flight limits keep the buffer from filling).
-        config.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1000);
+        // send() runs on an event loop: it must not wait for buffer space or metadata. Per-connection
+        // in-flight limits pause sockets while Kafka is slow; when the broker is gone long enough for
+        // the buffer to fill anyway, a send fails after this short wait and its connection is closed
+        // (1011, saying from which chunk its audio was not taken) instead of freezing an event loop.
+        config.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 50);
+        config.putIfAbsent(ProducerConfig.BUFFER_MEMORY_CONFIG, 128L << 20);
         config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "emostream-gateway-frames");
         this.producer = new KafkaProducer<>(config);
         this.topic = topic;

@@ -32,6 +32,8 @@ import org.apache.kafka.streams.state.HostInfo;
 public final class Gateway implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
     private static final long KEEPALIVE_MS = 15_000;
+    /** Events waiting for one subscriber's event loop before further ones are dropped. */
+    static final int MAX_QUEUED_EVENTS = 1000;
 
     /** What /v1/info tells clients about the model, and where its events fall in a stream's audio. */
     public record ModelInfo(String version, List<String> labels, EventBoundaries boundaries) {
@@ -240,20 +242,31 @@ public final class Gateway implements AutoCloseable {
                     .putHeader("X-Accel-Buffering", "no"); // tell nginx-style proxies not to buffer the stream
             response.write("retry: 2000\n: connected\n\n");
             io.vertx.core.Context context = vertx.getOrCreateContext();
-            EventHub.Subscription subscription = s.hub().subscribe(streamIds, callIds, (event, json) -> context.runOnContext(v -> {
-                if (response.closed() || response.ended()) {
+            java.util.concurrent.atomic.AtomicInteger queued = new java.util.concurrent.atomic.AtomicInteger();
+            EventHub.Subscription subscription = s.hub().subscribe(streamIds, callIds, (event, json) -> {
+                // Events handed to this connection's event loop and not yet written: a loop that
+                // falls behind must not collect an unbounded queue of them.
+                if (queued.incrementAndGet() > MAX_QUEUED_EVENTS) {
+                    queued.decrementAndGet();
+                    s.metrics().eventDropped();
                     return;
                 }
-                if (response.writeQueueFull()) {
-                    // A dashboard that cannot keep up is disconnected (its EventSource reconnects)
-                    // rather than buffered without bound.
-                    s.metrics().refusal("slow_consumer");
-                    response.reset();
-                    return;
-                }
-                response.write("event: emotion\ndata: " + json + "\n\n");
-                s.metrics().eventDelivered();
-            }));
+                context.runOnContext(v -> {
+                    queued.decrementAndGet();
+                    if (response.closed() || response.ended()) {
+                        return;
+                    }
+                    if (response.writeQueueFull()) {
+                        // A dashboard that cannot keep up is disconnected (its EventSource reconnects)
+                        // rather than buffered without bound.
+                        s.metrics().refusal("slow_consumer");
+                        response.reset();
+                        return;
+                    }
+                    response.write("event: emotion\ndata: " + json + "\n\n");
+                    s.metrics().eventDelivered();
+                });
+            });
             long keepalive = vertx.setPeriodic(KEEPALIVE_MS, t -> {
                 if (!response.closed() && !response.ended()) {
                     response.write(": keepalive\n\n");

@@ -93,7 +93,9 @@ final class LatestEvents {
     private void forward(RoutingContext ctx, HostInfo owner, String streamId) {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(owner.host()).setPort(owner.port())
                 .setURI("/v1/latest?stream_id=" + URLEncoder.encode(streamId, StandardCharsets.UTF_8))
-                .putHeader(FORWARDED_HEADER, "1");
+                .putHeader(FORWARDED_HEADER, "1")
+                .setConnectTimeout(2_000)
+                .setIdleTimeout(5_000);
         String auth = ctx.request().getHeader("Authorization");
         String token = ctx.request().getParam("access_token");
         if (auth != null) {
@@ -104,6 +106,10 @@ final class LatestEvents {
         client.request(options)
                 .compose(req -> req.send())
                 .compose(resp -> resp.body().map(body -> {
+                    String retryAfter = resp.getHeader("Retry-After");
+                    if (retryAfter != null) {
+                        ctx.response().putHeader("Retry-After", retryAfter);
+                    }
                     ctx.response().setStatusCode(resp.statusCode()).putHeader("Content-Type", "application/json").end(body);
                     return null;
                 }))

@@ -10,6 +10,8 @@ final class RateLimit {
     private final double burstMs;
     private double availableMs;
     private long lastNanos;
+    /** Audio allowed beyond the bucket, once: what a client sent while the gateway was not reading. */
+    private double creditMs;
 
     RateLimit(double factor, long burstMs, long nowNanos) {
         this.factor = factor;
@@ -24,10 +26,19 @@ final class RateLimit {
         lastNanos = nowNanos;
         // The bucket refills at factor x real time and holds the burst plus one chunk's worth.
         availableMs = Math.min(burstMs + audioMs, availableMs + elapsedMs * factor);
+        if (audioMs <= creditMs) {
+            creditMs -= audioMs;
+            return true;
+        }
         if (audioMs > availableMs) {
             return false;
         }
         availableMs -= audioMs;
         return true;
+    }
+
+    /** Allows {@code ms} of audio beyond the limit: the gateway paused reading for that long (back-pressure). */
+    void credit(long ms) {
+        creditMs += ms;
     }
 }

@@ -444,4 +444,33 @@ class GatewayEndToEndTest {
         assertEquals(1, cli.execute("send", wav.toString(), "--url", url, "--token", "wrong"));
         assertTrue(err.toString().contains("HTTP 401"), err.toString());
     }
+
+    /** Streams 1 s as {@code streamId} and ends it; the messages until the socket closes. */
+    static List<JsonObject> streamOneSecond(String streamId, long seed) throws Exception {
+        float[] voice = DemoSignal.generate(RATE, 1.0, seed);
+        try (WsClient c = WsClient.connect(vertx, port, TOKEN)) {
+            c.start(streamId, null, RATE, "s16le");
+            for (int off = 0; off + CHUNK <= voice.length; off += CHUNK) {
+                c.send(s16(voice, off, CHUNK));
+            }
+            c.end();
+            List<JsonObject> messages = c.untilClosed(30);
+            assertEquals(1000, c.closeStatus(1).code(), "messages: " + messages);
+            return messages;
+        }
+    }
+
+    @Test
+    void aStreamIdUsedAgainRightAfterItEndedIsANewStreamWithAllItsAudio() throws Exception {
+        // A second take, a reconnect: the processor refuses frame numbers it has seen for the id,
+        // so each connection numbers its frames above every earlier one's.
+        for (int take = 1; take <= 2; take++) {
+            List<JsonObject> messages = streamOneSecond("take-again", take);
+            JsonObject last = messages.get(messages.size() - 1);
+            assertTrue(last.getBoolean("final"), "take " + take + ": " + messages);
+            assertEquals(1000, last.getLong("audio_end_ms"), "take " + take + " heard all its audio");
+            assertTrue(messages.stream().allMatch(m -> "event".equals(m.getString("type"))), "take " + take + ": " + messages);
+        }
+        assertEquals(0, app.service().counters().deadLettersTotal(), "no frame of the second take was refused");
+    }
 }

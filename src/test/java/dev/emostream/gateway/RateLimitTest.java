@@ -49,4 +49,14 @@ class RateLimitTest {
         }
         assertTrue(passed <= 26, "at most the 500 ms burst (+ one chunk) after a long pause, got " + passed * 20 + " ms");
     }
+
+    @Test
+    void aCreditLetsThroughTheBacklogOfAPauseOnce() {
+        RateLimit limit = new RateLimit(2.0, 0, 0);
+        limit.credit(3000); // the gateway did not read this socket for 3 s
+        for (int i = 0; i < 150; i++) {
+            assertTrue(limit.tryTake(20, 0), "3 s of audio that waited in the socket");
+        }
+        assertFalse(limit.tryTake(20, 0), "then the rate again");
+    }
 }
