@@ -69,16 +69,22 @@ public final class StreamBench {
     /** How late (after the warm-up) a frame may leave before the load generator itself is the bottleneck. */
     static final long MAX_SEND_LAG_MS = 100;
     private static final int RATE = 16_000;
-    private static final int SAMPLES_PER_FRAME = RATE * FRAME_MS / 1000;
 
     private final String bootstrap;
     private final String audioTopic;
     private final String eventsTopic;
+    private final int frameMs;
 
     public StreamBench(String bootstrap, String audioTopic, String eventsTopic) {
+        this(bootstrap, audioTopic, eventsTopic, FRAME_MS);
+    }
+
+    /** With frames of {@code frameMs} of audio each (a media server's choice; 20 ms by default). */
+    public StreamBench(String bootstrap, String audioTopic, String eventsTopic, int frameMs) {
         this.bootstrap = bootstrap;
         this.audioTopic = audioTopic;
         this.eventsTopic = eventsTopic;
+        this.frameMs = frameMs;
     }
 
     /**
@@ -86,7 +92,7 @@ public final class StreamBench {
      * are not counted. Waits up to {@code drainSeconds} for the final events after the last frame.
      */
     public Result run(int streams, double seconds, double warmupSeconds, double drainSeconds) throws InterruptedException {
-        int framesPerStream = (int) Math.round(seconds * 1000 / FRAME_MS);
+        int framesPerStream = (int) Math.round(seconds * 1000 / frameMs);
         // A few voices, each stream starting at its own offset into one of them.
         byte[][] voices = new byte[4][];
         for (int v = 0; v < voices.length; v++) {
@@ -123,8 +129,8 @@ public final class StreamBench {
                 while (k < total) {
                     int stream = (int) (k % streams);
                     int seq = (int) (k / streams);
-                    long due = start + TimeUnit.MILLISECONDS.toNanos((long) seq * FRAME_MS)
-                            + TimeUnit.MICROSECONDS.toNanos((long) stream * FRAME_MS * 1000 / streams);
+                    long due = start + TimeUnit.MILLISECONDS.toNanos((long) seq * frameMs)
+                            + TimeUnit.MICROSECONDS.toNanos((long) stream * frameMs * 1000 / streams);
                     if (due > now) {
                         break;
                     }
@@ -154,8 +160,8 @@ public final class StreamBench {
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     /** Frame {@code seq} of a stream: 20 ms of its voice, from an offset of its own. */
-    private static byte[] frame(String id, byte[] voice, int stream, int seq, boolean last) {
-        int frameBytes = SAMPLES_PER_FRAME * 2;
+    private byte[] frame(String id, byte[] voice, int stream, int seq, boolean last) {
+        int frameBytes = RATE * frameMs / 1000 * 2;
         int offset = (int) (((long) stream * 7919 + (long) seq) * frameBytes % (voice.length - frameBytes));
         offset -= offset % 2;
         return Contracts.encode(AudioFrame.newBuilder()

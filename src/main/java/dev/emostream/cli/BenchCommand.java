@@ -35,6 +35,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "Concurrent streams produced straight to Kafka (default: ${DEFAULT-VALUE}).")
     int[] streams;
 
+    @Option(names = "--frame-ms", paramLabel = "MS", defaultValue = "20",
+            description = "With --streams: audio per frame each stream sends (a media server's choice; default: ${DEFAULT-VALUE}).")
+    int frameMs;
+
     @Option(names = "--ws", paramLabel = "N[,N...]", split = ",",
             description = "Instead of --streams: N WebSocket voice-app clients through the gateway (the whole path), "
                     + "each reading its own events from its socket.")
@@ -89,6 +93,9 @@ final class BenchCommand implements Callable<Integer> {
         if (wsClients != null) {
             return runWs();
         }
+        if (frameMs < 10 || frameMs > 1000) {
+            throw new ParameterException(commandSpec.commandLine(), "--frame-ms must be in [10, 1000], got " + frameMs);
+        }
         PrintWriter out = commandSpec.commandLine().getOut();
         EmotionService service = null;
         String bootstrap = bootstrapServers;
@@ -112,7 +119,7 @@ final class BenchCommand implements Callable<Integer> {
                 config = ServiceConfig.defaults();
             }
             StreamBench bench = new StreamBench(bootstrap, config.get(ServiceConfig.Key.TOPIC_AUDIO),
-                    config.get(ServiceConfig.Key.TOPIC_EMOTIONS));
+                    config.get(ServiceConfig.Key.TOPIC_EMOTIONS), frameMs);
             boolean allKept = true;
             if (jitWarmupSeconds > 0) {
                 StreamBench.Result w = bench.run(streams[0], Math.max(jitWarmupSeconds, 2), 1, 30);
