@@ -11,6 +11,7 @@ import dev.emostream.bench.WsBench;
 import dev.emostream.service.Application;
 import dev.emostream.service.EmotionService;
 import dev.emostream.service.ServiceConfig;
+import dev.emostream.stream.StreamCounters;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -102,14 +103,7 @@ final class BenchCommand implements Callable<Integer> {
         ServiceConfig config;
         try {
             if (bootstrap == null) {
-                Map<String, String> flags = new LinkedHashMap<>(Map.of("embedded.port", "0", "application.id", "emostream-bench",
-                        "topic.partitions", "4"));
-                flags.putAll(settings);
-                try {
-                    config = ServiceConfig.resolve(Map.of(), System.getenv(), flags);
-                } catch (IllegalArgumentException e) {
-                    throw new ParameterException(commandSpec.commandLine(), e.getMessage());
-                }
+                config = inProcessConfig(Map.of());
                 service = EmotionService.start(config);
                 if (!service.awaitRunning(Duration.ofSeconds(120))) {
                     throw new IllegalStateException("the service did not start");
@@ -120,24 +114,11 @@ final class BenchCommand implements Callable<Integer> {
             }
             StreamBench bench = new StreamBench(bootstrap, config.get(ServiceConfig.Key.TOPIC_AUDIO),
                     config.get(ServiceConfig.Key.TOPIC_EMOTIONS), frameMs);
-            boolean allKept = true;
-            if (jitWarmupSeconds > 0) {
-                StreamBench.Result w = bench.run(streams[0], Math.max(jitWarmupSeconds, 2), 1, 30);
-                out.println("warm-up (not a measurement): " + w.summary());
-                out.flush();
-            }
-            for (int n : streams) {
-                long framesBefore = service == null ? 0 : service.counters().framesIn();
-                StreamBench.Result r = bench.run(n, seconds, warmupSeconds, 30);
-                String processed = service == null ? ""
-                        : " frames_processed=" + (service.counters().framesIn() - framesBefore)
-                        + " dead_letters=" + service.counters().deadLettersTotal();
-                boolean kept = r.keptUp(p99LimitMs);
-                allKept &= kept;
-                out.println(r.summary() + processed + " real_time=" + (kept ? "yes" : "no"));
-                out.flush();
-            }
-            return allKept ? 0 : Main.EXIT_PARTIAL_FAILURE;
+            EmotionService local = service;
+            return runSizes(streams, (n, s, warmup) -> {
+                StreamBench.Result r = bench.run(n, s, warmup, 30);
+                return new Measured(r.summary(), r.keptUp(p99LimitMs));
+            }, local == null ? null : local.counters(), "frames_processed", out);
         } finally {
             if (service != null) {
                 service.close();
@@ -159,15 +140,7 @@ final class BenchCommand implements Callable<Integer> {
             String host;
             int port;
             if (gateway == null) {
-                Map<String, String> flags = new LinkedHashMap<>(Map.of("embedded.port", "0", "application.id", "emostream-bench",
-                        "topic.partitions", "4", "gateway.port", "0", "gateway.max.streams", "100000"));
-                flags.putAll(settings);
-                ServiceConfig config;
-                try {
-                    config = ServiceConfig.resolve(Map.of(), System.getenv(), flags);
-                } catch (IllegalArgumentException e) {
-                    throw new ParameterException(commandSpec.commandLine(), e.getMessage());
-                }
+                ServiceConfig config = inProcessConfig(Map.of("gateway.port", "0", "gateway.max.streams", "100000"));
                 app = Application.start(config, Duration.ofSeconds(120));
                 host = "127.0.0.1";
                 port = app.gateway().port();
@@ -180,29 +153,60 @@ final class BenchCommand implements Callable<Integer> {
                 port = Integer.parseInt(gateway.substring(colon + 1));
             }
             WsBench bench = new WsBench(host, port, token, voices);
-            if (jitWarmupSeconds > 0) {
-                WsBench.Result w = bench.run(wsClients[0], Math.max(jitWarmupSeconds, 2), 1, 30);
-                out.println("warm-up (not a measurement): " + w.summary());
-                out.flush();
-            }
-            boolean allKept = true;
-            for (int n : wsClients) {
-                long before = app == null ? 0 : app.service().counters().framesIn();
-                WsBench.Result r = bench.run(n, seconds, warmupSeconds, 30);
-                String processed = app == null ? ""
-                        : " service_frames=" + (app.service().counters().framesIn() - before)
-                        + " dead_letters=" + app.service().counters().deadLettersTotal();
-                boolean kept = r.keptUp(p99LimitMs);
-                allKept &= kept;
-                out.println(r.summary() + processed + " real_time=" + (kept ? "yes" : "no"));
-                out.flush();
-            }
-            return allKept ? 0 : Main.EXIT_PARTIAL_FAILURE;
+            return runSizes(wsClients, (n, s, warmup) -> {
+                WsBench.Result r = bench.run(n, s, warmup, 30);
+                return new Measured(r.summary(), r.keptUp(p99LimitMs));
+            }, app == null ? null : app.service().counters(), "service_frames", out);
         } finally {
             if (app != null) {
                 app.close();
             }
         }
+    }
+
+    /** Settings of the in-process service: an embedded broker on a free port, then {@code extra}, then -s. */
+    private ServiceConfig inProcessConfig(Map<String, String> extra) {
+        Map<String, String> flags = new LinkedHashMap<>(Map.of("embedded.port", "0", "application.id", "emostream-bench",
+                "topic.partitions", "4"));
+        flags.putAll(extra);
+        flags.putAll(settings);
+        try {
+            return ServiceConfig.resolve(Map.of(), System.getenv(), flags);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(commandSpec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** One run's summary line and whether it kept up with real time. */
+    private record Measured(String summary, boolean keptUp) {
+    }
+
+    /** A run of {@code n} streams or clients for {@code seconds}, not counting the first {@code warmup}. */
+    @FunctionalInterface
+    private interface SizeRun {
+        Measured run(int n, double seconds, double warmup) throws Exception;
+    }
+
+    /**
+     * The unmeasured JIT warm-up at the first size, then each size, one line each; with the
+     * service in this process, also the frames it processed ({@code framesLabel}) and its dead letters.
+     */
+    private int runSizes(int[] sizes, SizeRun run, StreamCounters counters, String framesLabel, PrintWriter out) throws Exception {
+        if (jitWarmupSeconds > 0) {
+            out.println("warm-up (not a measurement): " + run.run(sizes[0], Math.max(jitWarmupSeconds, 2), 1).summary());
+            out.flush();
+        }
+        boolean allKept = true;
+        for (int n : sizes) {
+            long before = counters == null ? 0 : counters.framesIn();
+            Measured m = run.run(n, seconds, warmupSeconds);
+            String processed = counters == null ? ""
+                    : " " + framesLabel + "=" + (counters.framesIn() - before) + " dead_letters=" + counters.deadLettersTotal();
+            allKept &= m.keptUp();
+            out.println(m.summary() + processed + " real_time=" + (m.keptUp() ? "yes" : "no"));
+            out.flush();
+        }
+        return allKept ? 0 : Main.EXIT_PARTIAL_FAILURE;
     }
 
     /** The audio clients stream: the --wav files (16 kHz, mixed to mono), or generated voices. */
