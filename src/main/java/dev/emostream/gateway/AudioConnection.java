@@ -5,6 +5,7 @@ import dev.emostream.audio.Resampler;
 import dev.emostream.contract.AudioFrame;
 import dev.emostream.contract.Contracts;
 import dev.emostream.contract.EmotionEvent;
+import dev.emostream.stream.TopologySettings;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -31,8 +32,8 @@ final class AudioConnection {
     static final short UNAVAILABLE = 4503;
     static final short INTERNAL_ERROR = 1011;
     static final short TOO_BIG = 1009;
-    static final int MAX_IDENTIFIER_LENGTH = 256;
-    static final int MAX_CHANNELS = 8;
+    /** The processor's limit: a longer id would be dead-lettered there, so it is refused here. */
+    static final int MAX_IDENTIFIER_LENGTH = TopologySettings.MAX_IDENTIFIER_LENGTH;
     static final int MAX_FRAME_MARKS = 10_000;
 
     private static final System.Logger LOG = System.getLogger(AudioConnection.class.getName());
@@ -197,7 +198,8 @@ final class AudioConnection {
         role = m.getString("role");
         Object rateValue = m.getValue("sample_rate", 16000);
         if (!(rateValue instanceof Integer r) || !Resampler.isSupportedRate(r)) {
-            return "sample_rate must be one of 8000, 11025, 16000, 22050, 32000, 44100, 48000, got " + rateValue;
+            return "sample_rate must be one of " + java.util.Arrays.stream(Resampler.supportedRates())
+                    .mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(", ")) + ", got " + rateValue;
         }
         sampleRate = r;
         Object enc = m.getValue("encoding", "s16le");
@@ -207,8 +209,8 @@ final class AudioConnection {
             return "encoding must be s16le, f32le, mulaw or alaw, got '" + enc + "'";
         }
         Object ch = m.getValue("channels", 1);
-        if (!(ch instanceof Integer c) || c < 1 || c > MAX_CHANNELS) {
-            return "channels must be 1-" + MAX_CHANNELS + ", got " + ch;
+        if (!(ch instanceof Integer c) || c < 1 || c > settings.maxChannels()) {
+            return "channels must be 1-" + settings.maxChannels() + ", got " + ch;
         }
         channels = c;
         bytesPerSampleFrame = encoding.bytesPerSample() * channels;

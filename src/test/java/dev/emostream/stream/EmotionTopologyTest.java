@@ -401,4 +401,18 @@ class EmotionTopologyTest {
         assertNotNull(driver.getKeyValueStore(EmotionTopology.ENDED_STORE));
         assertNull(driver.<String, byte[]>getKeyValueStore(EmotionTopology.ENDED_STORE).get("e"));
     }
+
+    @Test
+    void theLatestEventIsQueryableUntilTheRetentionAfterItThenDropped() {
+        open(SETTINGS.withLatestRetentionMs(5_000));
+        send(TestFrames.frames("kept", TestFrames.voice(16_000, 1.0, 3), 16_000, Encoding.S16LE, 20, true));
+        advance(100);
+        List<EmotionEvent> events = events();
+        KeyValueStore<String, byte[]> latest = driver.getKeyValueStore(EmotionTopology.LATEST_STORE);
+        assertEquals(events.get(events.size() - 1), decode(latest.get("kept")), "the final event is the latest");
+        advance(3_000);
+        assertNotNull(latest.get("kept"), "within the retention");
+        advance(5_000);
+        assertNull(latest.get("kept"), "dropped after the retention");
+    }
 }
