@@ -67,7 +67,8 @@ class StreamingCRNN(nn.Module):
         if self.stream_norm:
             norm_sum, norm_count = state[2], state[3]
             csum = norm_sum[:, None, :] + torch.cumsum(features, dim=1)                 # [B, T, F]
-            count = norm_count[:, None, :] + torch.arange(1, t + 1, dtype=features.dtype)[None, :, None]
+            count = norm_count[:, None, :] + torch.arange(1, t + 1, dtype=features.dtype,
+                                                       device=features.device)[None, :, None]
             running = (csum + self.norm_prior * self.mean) / (count + self.norm_prior)
             local = (features - running) / self.std
             x = torch.stack([x, local], dim=2).reshape(b, t * 2, f)                     # frame-major views
