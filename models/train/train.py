@@ -89,7 +89,8 @@ class Augmenter:
         return x
 
 
-def make_batch(clips, indices, rng, augment, stack, masks, train, telephony_prob=0.0, telephony_rng=None):
+def make_batch(clips, indices, rng, augment, stack, masks, train, telephony_prob=0.0, telephony_rng=None,
+               crop_prob=0.5, min_crop=100):
     feats, labels, lengths, label_masks = [], [], [], []
     for i in indices:
         c = clips[i]
@@ -99,9 +100,9 @@ def make_batch(clips, indices, rng, augment, stack, masks, train, telephony_prob
             # the feature-domain augmentation; a separate generator, so the other draws are
             # those of the clean recipe
             x = c.telephony[int(telephony_rng.integers(len(c.telephony)))]
-        if train and rng.random() < 0.5:
+        if train and rng.random() < crop_prob:
             # crops that start at the onset and grow toward the full clip
-            n = int(rng.integers(min(len(x), 100), len(x) + 1))
+            n = int(rng.integers(min(len(x), min_crop), len(x) + 1))
             x = x[:n]
         if augment is not None:
             x = augment(x)
@@ -132,7 +133,7 @@ def step_loss(logits, labels, lengths, label_masks, smoothing):
     target = label_masks.float() * (smoothing / n_allowed)                   # [B, K]
     target = target + F.one_hot(labels, k).float() * (1 - smoothing)
     loss = -(logp * target[:, None, :]).sum(-1)                              # [B, S]
-    valid = torch.arange(s)[None, :] < lengths[:, None]
+    valid = torch.arange(s, device=logits.device)[None, :] < lengths[:, None]
     return (loss * valid).sum() / valid.sum().clamp(min=1)
 
 
@@ -143,18 +144,40 @@ def last_step_by(seconds, spec, stack):
     return frames // stack - 1
 
 
-def evaluate(model, clips, stack, masks, restrict_to_corpus_labels, spec):
+def clip_probabilities(model, clips, stack, device, batch):
+    """Per clip (in order; None for a clip shorter than one step), softmax at every step. batch > 1
+    runs clips of similar length together, padded by repeating their last frame: every layer is causal
+    in time and BatchNorm uses its running statistics here, so the valid steps get the same values up
+    to float rounding (batch 1, the default, is the 0.1.0/0.2.0 evaluation exactly)."""
+    out = [None] * len(clips)
+    steps = [len(c.features) // stack for c in clips]
+    order = sorted((i for i in range(len(clips)) if steps[i] > 0), key=lambda i: steps[i])
+    for k in range(0, len(order), batch):
+        idx = order[k:k + batch]
+        t = max(steps[i] for i in idx) * stack
+        x = np.empty((len(idx), t, clips[idx[0]].features.shape[1]), dtype=np.float32)
+        for j, i in enumerate(idx):
+            n = steps[i] * stack
+            x[j, :n] = clips[i].features[:n]
+            x[j, n:] = clips[i].features[n - 1]
+        state = [s.to(device) for s in model.initial_state(len(idx))]
+        logits = model(torch.from_numpy(x).to(device), *state)[0]
+        p = torch.softmax(logits, -1).cpu().numpy()
+        for j, i in enumerate(idx):
+            out[i] = p[j, :steps[i]]
+    return out
+
+
+def evaluate(model, clips, stack, masks, restrict_to_corpus_labels, spec, device="cpu", batch=1):
     """Clip-level decisions at checkpoints (seconds of audio) and at the end of each clip."""
     model.eval()
     results = []
     with torch.no_grad():
-        for c in clips:
-            steps = len(c.features) // stack
-            if steps == 0:
+        probs = clip_probabilities(model, clips, stack, device, batch)
+        for c, p in zip(clips, probs):
+            if p is None:
                 continue
-            x = torch.from_numpy(c.features[: steps * stack][None])
-            logits = model(x, *model.initial_state(1))[0]
-            p = torch.softmax(logits[0], -1).numpy()
+            steps = len(p)
             if restrict_to_corpus_labels:
                 p = p * masks[c.corpus]
             row = {"corpus": c.corpus, "speaker": c.speaker, "label": c.label, "end": int(p[-1].argmax()),
@@ -199,6 +222,20 @@ def main():
     ap.add_argument("--smoothing", type=float, default=0.1)
     ap.add_argument("--no-stream-norm", dest="stream_norm", action="store_false",
                     help="global normalisation only (default: also the running per-stream mean)")
+    ap.add_argument("--hidden", type=int, default=192, help="LSTM size")
+    ap.add_argument("--dropout", type=float, default=0.2)
+    ap.add_argument("--weight-decay", type=float, default=1e-2)
+    ap.add_argument("--pct-start", type=float, default=0.15, help="one-cycle warm-up fraction")
+    ap.add_argument("--crop-prob", type=float, default=0.5, help="probability of an onset crop of a training clip")
+    ap.add_argument("--min-crop", type=int, default=100, help="shortest onset crop, in frames")
+    ap.add_argument("--corpus-weight", default="",
+                    help="extra sampling weight per corpus, e.g. 'ravdess=2' (default: none, sqrt(size) balance)")
+    ap.add_argument("--device", default="cpu",
+                    help="torch device, e.g. cuda (default cpu: the shipped recipe; other devices give other "
+                         "random draws inside torch, e.g. dropout, so not the same weights)")
+    ap.add_argument("--eval-every", type=int, default=5, help="held-out figures every N epochs (0: last only)")
+    ap.add_argument("--eval-batch", type=int, default=1,
+                    help="held-out clips run together (default 1, one at a time; >1 is faster, equal up to rounding)")
     ap.add_argument("--telephony-prob", type=float, default=0.3,
                     help="training only: probability of replacing a clip's features by its telephony copy "
                          "(mu-law or A-law, 50/50; written by prepare.sh to FEATURES_DIR-mulaw and "
@@ -222,20 +259,27 @@ def main():
         print(f"telephony copies from {', '.join(map(str, dirs))} (p={args.telephony_prob})", flush=True)
     print(f"{len(train)} training clips, {len(test)} held-out clips ({time.time() - t0:.0f} s to load)", flush=True)
 
-    model = StreamingCRNN(n_features=train[0].features.shape[1], stream_norm=args.stream_norm)
+    device = torch.device(args.device)
+    model = StreamingCRNN(n_features=train[0].features.shape[1], stream_norm=args.stream_norm,
+                          hidden=args.hidden, dropout=args.dropout)
     mean, std = feature_stats(train)
     model.mean.copy_(torch.from_numpy(mean))
     model.std.copy_(torch.from_numpy(std))
+    model.to(device)
     print(f"{sum(p.numel() for p in model.parameters()):,} parameters", flush=True)
 
     rng = np.random.default_rng(args.seed)
     telephony_rng = np.random.default_rng([args.seed, 1]) if args.telephony_prob > 0 else None
     augment = Augmenter(train, rng)
     weights = sampling_weights(train)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-2)
+    if args.corpus_weight:
+        extra = {k: float(v) for k, v in (part.split("=") for part in args.corpus_weight.split(","))}
+        weights = weights * np.array([extra.get(c.corpus, 1.0) for c in train])
+        weights = weights / weights.sum()
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     steps_per_epoch = args.clips_per_epoch // args.batch
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch,
-                                                pct_start=0.15)
+                                                pct_start=args.pct_start)
     history = []
     for epoch in range(args.epochs):
         model.train()
@@ -249,8 +293,10 @@ def main():
         total, seen, start = 0.0, 0, time.time()
         for bi, idx in enumerate(batches):
             x, y, lengths, lmask = make_batch(train, idx, rng, augment, model.stack, masks, True,
-                                                args.telephony_prob, telephony_rng)
-            logits = model(x, *model.initial_state(len(idx)))[0]
+                                                args.telephony_prob, telephony_rng, args.crop_prob, args.min_crop)
+            if device.type != "cpu":
+                x, y, lengths, lmask = (t.to(device, non_blocking=True) for t in (x, y, lengths, lmask))
+            logits = model(x, *(s.to(device) for s in model.initial_state(len(idx))))[0]
             loss = step_loss(logits, y, lengths, lmask, args.smoothing)
             opt.zero_grad()
             loss.backward()
@@ -263,19 +309,20 @@ def main():
                 print(f"\repoch {epoch + 1}/{args.epochs} [{'#' * (30 * (bi + 1) // steps_per_epoch):30s}] "
                       f"loss {total / seen:.3f}", end="", file=sys.stderr, flush=True)
         entry = {"epoch": epoch + 1, "loss": total / seen, "seconds": time.time() - start}
-        if test and ((epoch + 1) % 5 == 0 or epoch + 1 == args.epochs):
-            entry["heldout"] = summarise(evaluate(model, test, model.stack, masks, False, spec))
+        if test and ((args.eval_every and (epoch + 1) % args.eval_every == 0) or epoch + 1 == args.epochs):
+            entry["heldout"] = summarise(evaluate(model, test, model.stack, masks, False, spec, device,
+                                                  args.eval_batch))
         history.append(entry)
         print(("\r" if sys.stderr.isatty() else "") + json.dumps(entry), flush=True)
 
-    torch.save({"state": model.state_dict(), "config": model.config, "args": vars(args),
+    torch.save({"state": {k: v.cpu() for k, v in model.state_dict().items()}, "config": model.config, "args": vars(args),
                 "feature_spec": spec}, out / "model.pt")
     (out / "history.json").write_text(json.dumps(history, indent=1))
     if test:
         per_corpus = {}
         for corpus in sorted({c.corpus for c in test}):
             sub = [c for c in test if c.corpus == corpus]
-            res = evaluate(model, sub, model.stack, masks, corpus != "ravdess", spec)
+            res = evaluate(model, sub, model.stack, masks, corpus != "ravdess", spec, device, args.eval_batch)
             per_corpus[corpus] = summarise(res)
             (out / f"heldout-{corpus}.json").write_text(json.dumps(res))
         (out / "heldout.json").write_text(json.dumps(per_corpus, indent=1))

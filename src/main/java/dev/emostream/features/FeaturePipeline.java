@@ -60,6 +60,15 @@ public final class FeaturePipeline {
      * @throws IllegalStateException after {@link #finish}
      */
     public void accept(float[] samples, int off, int len, FrameSink sink) {
+        accept(samples, off, len, sink, null);
+    }
+
+    /**
+     * As {@link #accept(float[], int, int, FrameSink)}, also handing the audio at the spec's rate (what
+     * the extractor frames) to {@code tap}, before the frames it completes: for a voice-activity
+     * detector that must hear exactly what the features were made of.
+     */
+    public void accept(float[] samples, int off, int len, FrameSink sink, SampleSink tap) {
         Objects.checkFromIndexSize(off, len, samples.length);
         if (finished) {
             throw new IllegalStateException("the stream was finished");
@@ -73,9 +82,16 @@ public final class FeaturePipeline {
         for (int pos = off, end = off + len; pos < end; pos += BLOCK) {
             int n = Math.min(BLOCK, end - pos);
             if (resampler == null) {
+                if (tap != null) {
+                    tap.accept(samples, pos, n);
+                }
                 extractor.accept(samples, pos, n, sink);
             } else {
-                extractor.accept(resampled, 0, resampler.process(samples, pos, n, resampled, 0), sink);
+                int m = resampler.process(samples, pos, n, resampled, 0);
+                if (tap != null) {
+                    tap.accept(resampled, 0, m);
+                }
+                extractor.accept(resampled, 0, m, sink);
             }
             samplesAccepted += n;
         }
@@ -86,12 +102,21 @@ public final class FeaturePipeline {
      * reach the extractor. Frames need whole windows, so a final partial window yields nothing.
      */
     public void finish(FrameSink sink) {
+        finish(sink, null);
+    }
+
+    /** As {@link #finish(FrameSink)}, handing the flushed audio to {@code tap} too. */
+    public void finish(FrameSink sink, SampleSink tap) {
         if (finished) {
             return;
         }
         finished = true;
         if (resampler != null) {
-            extractor.accept(resampled, 0, resampler.flush(resampled, 0), sink);
+            int m = resampler.flush(resampled, 0);
+            if (tap != null) {
+                tap.accept(resampled, 0, m);
+            }
+            extractor.accept(resampled, 0, m, sink);
         }
     }
 

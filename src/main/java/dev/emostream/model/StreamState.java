@@ -59,6 +59,11 @@ public final class StreamState implements FrameSink {
 
     @Override
     public void accept(long frameIndex, float[] features) {
+        accept(features, 0);
+    }
+
+    /** Queues the frame at {@code offset} of {@code src}. */
+    public void accept(float[] src, int offset) {
         if (queuedFrames == maxQueuedFrames) {
             throw new ModelException("stream has " + maxQueuedFrames + " feature frames waiting for inference "
                     + "(the configured limit): it is fed faster than it is stepped");
@@ -67,8 +72,20 @@ public final class StreamState implements FrameSink {
         if (queue.length < needed) {
             queue = Arrays.copyOf(queue, Math.min(maxQueuedFrames * featureCount, Math.max(needed, queue.length * 2)));
         }
-        System.arraycopy(features, 0, queue, queuedFrames * featureCount, featureCount);
+        System.arraycopy(src, offset, queue, queuedFrames * featureCount, featureCount);
         queuedFrames++;
+    }
+
+    /** Drops the queued frames (those that do not fill a step when an utterance ends). */
+    public void dropQueuedFrames() {
+        queuedFrames = 0;
+    }
+
+    /** Zeroes the state tensors: the model starts afresh, as at the start of a stream. */
+    public void resetTensors() {
+        for (float[] t : tensors) {
+            Arrays.fill(t, 0f);
+        }
     }
 
     public int queuedFrames() {

@@ -1,0 +1,287 @@
+#!/usr/bin/python3
+"""Trains the streaming CRNN on features written by `emostream features` (see README.md here).
+
+    /usr/bin/python3 train.py --features-dir DIR --out-dir OUT [--holdout 'ravdess:01,02,03,04'] [--epochs N]
+
+With --holdout, the named speakers are never seen in training and the script reports accuracy on
+them at the end (speaker-independent evaluation). Without it, everything trains the model to ship.
+"""
+import argparse
+import json
+import math
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import data
+from model import LABELS, StreamingCRNN
+
+CHECKPOINTS_S = [0.5, 1.0, 2.0, 3.0]
+
+
+def seed_everything(seed):
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def feature_stats(clips):
+    total = sum(len(c.features) for c in clips)
+    s = np.zeros(clips[0].features.shape[1], dtype=np.float64)
+    ss = np.zeros_like(s)
+    for c in clips:
+        s += c.features.sum(0)
+        ss += (c.features.astype(np.float64) ** 2).sum(0)
+    mean = s / total
+    std = np.sqrt(np.maximum(ss / total - mean ** 2, 1e-8))
+    return mean.astype(np.float32), std.astype(np.float32)
+
+
+def sampling_weights(clips):
+    """Balance corpora (weight ~ 1/sqrt(size)) and classes within each corpus."""
+    by_corpus, by_class = {}, {}
+    for c in clips:
+        by_corpus[c.corpus] = by_corpus.get(c.corpus, 0) + 1
+        by_class[(c.corpus, c.label)] = by_class.get((c.corpus, c.label), 0) + 1
+    w = []
+    for c in clips:
+        n_classes = sum(1 for k in by_class if k[0] == c.corpus)
+        w.append(math.sqrt(by_corpus[c.corpus]) / (n_classes * by_class[(c.corpus, c.label)]))
+    w = np.array(w)
+    return w / w.sum()
+
+
+class Augmenter:
+    """Feature-domain augmentation on log-mel energies (ln of power): gain is an additive shift,
+    noise is added in the power domain, SpecAugment masks bands and spans."""
+
+    def __init__(self, clips, rng):
+        self.clips = clips
+        self.rng = rng
+
+    def __call__(self, x):
+        rng = self.rng
+        x = x.copy()
+        x += rng.uniform(-2.0, 2.0)  # +-8.7 dB gain
+        if rng.random() < 0.35:
+            snr_db = rng.uniform(5, 30)
+            if rng.random() < 0.5:  # babble: another clip's frames
+                other = self.clips[rng.integers(len(self.clips))].features
+                start = rng.integers(max(1, len(other) - len(x)))
+                noise = np.resize(other[start:start + len(x)], x.shape)
+            else:  # stationary coloured noise
+                tilt = rng.uniform(-0.05, 0.0) * np.arange(x.shape[1])
+                noise = np.log(rng.exponential(1.0, x.shape)) + tilt
+            shift = (np.log(np.mean(np.exp(x))) - np.log(np.mean(np.exp(noise))) - snr_db / 10 * np.log(10))
+            x = np.logaddexp(x, noise + shift).astype(np.float32)
+        for _ in range(2):  # SpecAugment
+            w = rng.integers(0, 9)
+            f0 = rng.integers(0, x.shape[1] - w)
+            x[:, f0:f0 + w] = x.mean()
+            w = rng.integers(0, min(20, max(1, len(x) // 8)))
+            t0 = rng.integers(0, max(1, len(x) - w))
+            x[t0:t0 + w] = x.mean()
+        return x
+
+
+def make_batch(clips, indices, rng, augment, stack, masks, train, telephony_prob=0.0, telephony_rng=None):
+    feats, labels, lengths, label_masks = [], [], [], []
+    for i in indices:
+        c = clips[i]
+        x = c.features
+        if train and telephony_prob > 0 and telephony_rng.random() < telephony_prob:
+            # the same clip through a telephone line (mu-law or A-law, 50/50), before the crop and
+            # the feature-domain augmentation; a separate generator, so the other draws are
+            # those of the clean recipe
+            x = c.telephony[int(telephony_rng.integers(len(c.telephony)))]
+        if train and rng.random() < 0.5:
+            # crops that start at the onset and grow toward the full clip
+            n = int(rng.integers(min(len(x), 100), len(x) + 1))
+            x = x[:n]
+        if augment is not None:
+            x = augment(x)
+        feats.append(x)
+        labels.append(c.label)
+        lengths.append(len(x) // stack)
+        label_masks.append(masks[c.corpus])
+    t = max(max(lengths), 1) * stack
+    batch = np.zeros((len(feats), t, feats[0].shape[1]), dtype=np.float32)
+    for j, x in enumerate(feats):
+        n = min(len(x), t)
+        batch[j, :n] = x[:n]
+        # Repeat the last frame. The LSTM and the running normalisation are causal, so padding never
+        # reaches a counted step through them; BatchNorm's batch statistics do see padded steps
+        # (about 15% of steps): a known flaw of the 0.1.0 recipe, to fix with the next retraining.
+        batch[j, n:] = x[-1] if n else 0
+    return (torch.from_numpy(batch), torch.tensor(labels), torch.tensor(lengths),
+            torch.from_numpy(np.stack(label_masks)))
+
+
+def step_loss(logits, labels, lengths, label_masks, smoothing):
+    """Cross-entropy at every valid step, over the clip's corpus labels only; label smoothing
+    spreads its mass over those labels too."""
+    b, s, k = logits.shape
+    allowed = label_masks[:, None, :].expand(b, s, k)
+    logp = torch.log_softmax(logits.masked_fill(~allowed, -1e4), -1).masked_fill(~allowed, 0.0)
+    n_allowed = label_masks.sum(-1, keepdim=True).float()                    # [B, 1]
+    target = label_masks.float() * (smoothing / n_allowed)                   # [B, K]
+    target = target + F.one_hot(labels, k).float() * (1 - smoothing)
+    loss = -(logp * target[:, None, :]).sum(-1)                              # [B, S]
+    valid = torch.arange(s)[None, :] < lengths[:, None]
+    return (loss * valid).sum() / valid.sum().clamp(min=1)
+
+
+def last_step_by(seconds, spec, stack):
+    """Index of the last step complete after `seconds` of audio (-1: none), as the Java eval counts."""
+    samples = int(seconds * spec["sample_rate"] + 1e-9)
+    frames = 0 if samples < spec["win_length"] else 1 + (samples - spec["win_length"]) // spec["hop_length"]
+    return frames // stack - 1
+
+
+def evaluate(model, clips, stack, masks, restrict_to_corpus_labels, spec):
+    """Clip-level decisions at checkpoints (seconds of audio) and at the end of each clip."""
+    model.eval()
+    results = []
+    with torch.no_grad():
+        for c in clips:
+            steps = len(c.features) // stack
+            if steps == 0:
+                continue
+            x = torch.from_numpy(c.features[: steps * stack][None])
+            logits = model(x, *model.initial_state(1))[0]
+            p = torch.softmax(logits[0], -1).numpy()
+            if restrict_to_corpus_labels:
+                p = p * masks[c.corpus]
+            row = {"corpus": c.corpus, "speaker": c.speaker, "label": c.label, "end": int(p[-1].argmax()),
+                   "probs_end": p[-1].tolist(), "file": c.file}
+            for t in CHECKPOINTS_S:
+                i = min(last_step_by(t, spec, stack), steps - 1)
+                row[f"at_{t}"] = int(p[i].argmax()) if i >= 0 else -1  # no decision yet: wrong
+            results.append(row)
+    return results
+
+
+def summarise(results):
+    out = {"n": len(results)}
+    if not results:
+        return out
+    y = np.array([r["label"] for r in results])
+    pred = np.array([r["end"] for r in results])
+    out["accuracy"] = float((y == pred).mean())
+    f1s = []
+    for k in sorted(set(y.tolist())):
+        tp = ((pred == k) & (y == k)).sum()
+        p = tp / max((pred == k).sum(), 1)
+        r = tp / max((y == k).sum(), 1)
+        f1s.append(0 if p + r == 0 else 2 * p * r / (p + r))
+    out["macro_f1"] = float(np.mean(f1s))
+    for t in CHECKPOINTS_S:
+        out[f"accuracy_at_{t}s"] = float((np.array([r[f"at_{t}"] for r in results]) == y).mean())
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--features-dir", required=True)
+    ap.add_argument("--out-dir", required=True)
+    ap.add_argument("--holdout", default="", help="speakers never trained on, e.g. 'ravdess:01,02;nemo:EB0'")
+    ap.add_argument("--epochs", type=int, default=24)
+    ap.add_argument("--clips-per-epoch", type=int, default=8000)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--smoothing", type=float, default=0.1)
+    ap.add_argument("--no-stream-norm", dest="stream_norm", action="store_false",
+                    help="global normalisation only (default: also the running per-stream mean)")
+    ap.add_argument("--telephony-prob", type=float, default=0.3,
+                    help="training only: probability of replacing a clip's features by its telephony copy "
+                         "(mu-law or A-law, 50/50; written by prepare.sh to FEATURES_DIR-mulaw and "
+                         "FEATURES_DIR-alaw). Default 0.3 (model 0.2.0); 0: the clean recipe of 0.1.0, nothing else loaded")
+    args = ap.parse_args()
+    if not 0.0 <= args.telephony_prob <= 1.0:
+        ap.error("--telephony-prob must be in [0, 1]")
+
+    seed_everything(args.seed)
+    torch.set_num_threads(args.threads)
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    clips = data.load(args.features_dir)
+    masks = data.corpus_label_masks(clips)
+    spec = data.feature_spec(args.features_dir)
+    train, test = data.split(clips, data.parse_holdout(args.holdout))
+    if args.telephony_prob > 0:
+        dirs = data.telephony_dirs(args.features_dir)
+        data.attach_telephony(train, dirs)  # training clips only: evaluation stays on clean features
+        print(f"telephony copies from {', '.join(map(str, dirs))} (p={args.telephony_prob})", flush=True)
+    print(f"{len(train)} training clips, {len(test)} held-out clips ({time.time() - t0:.0f} s to load)", flush=True)
+
+    model = StreamingCRNN(n_features=train[0].features.shape[1], stream_norm=args.stream_norm)
+    mean, std = feature_stats(train)
+    model.mean.copy_(torch.from_numpy(mean))
+    model.std.copy_(torch.from_numpy(std))
+    print(f"{sum(p.numel() for p in model.parameters()):,} parameters", flush=True)
+
+    rng = np.random.default_rng(args.seed)
+    telephony_rng = np.random.default_rng([args.seed, 1]) if args.telephony_prob > 0 else None
+    augment = Augmenter(train, rng)
+    weights = sampling_weights(train)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-2)
+    steps_per_epoch = args.clips_per_epoch // args.batch
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch,
+                                                pct_start=0.15)
+    history = []
+    for epoch in range(args.epochs):
+        model.train()
+        order = rng.choice(len(train), size=steps_per_epoch * args.batch, p=weights)
+        # bucket by length inside windows of 50 batches: less padding, still shuffled
+        window = args.batch * 50
+        order = np.concatenate([w[np.argsort([len(train[i].features) for i in w])]
+                                for w in np.array_split(order, max(1, len(order) // window))])
+        batches = order.reshape(steps_per_epoch, args.batch)
+        rng.shuffle(batches)
+        total, seen, start = 0.0, 0, time.time()
+        for bi, idx in enumerate(batches):
+            x, y, lengths, lmask = make_batch(train, idx, rng, augment, model.stack, masks, True,
+                                                args.telephony_prob, telephony_rng)
+            logits = model(x, *model.initial_state(len(idx)))[0]
+            loss = step_loss(logits, y, lengths, lmask, args.smoothing)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            total += loss.item() * len(idx)
+            seen += len(idx)
+            if sys.stderr.isatty():
+                print(f"\repoch {epoch + 1}/{args.epochs} [{'#' * (30 * (bi + 1) // steps_per_epoch):30s}] "
+                      f"loss {total / seen:.3f}", end="", file=sys.stderr, flush=True)
+        entry = {"epoch": epoch + 1, "loss": total / seen, "seconds": time.time() - start}
+        if test and ((epoch + 1) % 5 == 0 or epoch + 1 == args.epochs):
+            entry["heldout"] = summarise(evaluate(model, test, model.stack, masks, False, spec))
+        history.append(entry)
+        print(("\r" if sys.stderr.isatty() else "") + json.dumps(entry), flush=True)
+
+    torch.save({"state": model.state_dict(), "config": model.config, "args": vars(args),
+                "feature_spec": spec}, out / "model.pt")
+    (out / "history.json").write_text(json.dumps(history, indent=1))
+    if test:
+        per_corpus = {}
+        for corpus in sorted({c.corpus for c in test}):
+            sub = [c for c in test if c.corpus == corpus]
+            res = evaluate(model, sub, model.stack, masks, corpus != "ravdess", spec)
+            per_corpus[corpus] = summarise(res)
+            (out / f"heldout-{corpus}.json").write_text(json.dumps(res))
+        (out / "heldout.json").write_text(json.dumps(per_corpus, indent=1))
+        print(json.dumps(per_corpus, indent=1))
+    print(f"done in {(time.time() - t0) / 60:.1f} min", flush=True)
+
+
+if __name__ == "__main__":
+    main()

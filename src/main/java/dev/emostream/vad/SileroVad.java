@@ -1,0 +1,114 @@
+package dev.emostream.vad;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+
+/**
+ * Silero VAD v5 (MIT) in an ONNX Runtime session: the speech probability of 32 ms windows of
+ * 16 kHz audio, many streams per call. Stateless between calls, as the emotion model: each stream's
+ * recurrent state (2 x 128 values) and the 64 samples of context before its window are passed in,
+ * the new state comes back. The model file is the one the npm package @ricky0123/vad-web ships; the
+ * build fetches it by pinned version and checksum (pom.xml) and this class checks its SHA-256 again.
+ * Thread-safe (ORT sessions are).
+ */
+public final class SileroVad implements AutoCloseable {
+    public static final int SAMPLE_RATE = 16_000;
+    /** Samples per window (32 ms): what Silero v5 takes at 16 kHz. */
+    public static final int WINDOW = 512;
+    /** Samples of the previous window put before each window, as silero-vad's own wrapper does. */
+    public static final int CONTEXT = 64;
+    /** One stream's recurrent state: [2][128] (the graph's [2][batch][128] without the batch axis). */
+    public static final int STATE_SIZE = 2 * 128;
+    static final String RESOURCE = "/dev/emostream/vad/silero_vad_v5.onnx";
+    static final String SHA256 = "2623a2953f6ff3d2c1e61740c6cdb7168133479b267dfef114a4a3cc5bdd788f";
+
+    private final OrtEnvironment env;
+    private final OrtSession session;
+
+    private SileroVad(OrtEnvironment env, OrtSession session) {
+        this.env = env;
+        this.session = session;
+    }
+
+    /** The model carried in the jar. Runs on the CPU: it is small, and a GPU call would cost more than it saves. */
+    public static SileroVad loadBundled(int intraOpThreads) {
+        byte[] onnx = bundledBytes();
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(intraOpThreads);
+            options.setInterOpNumThreads(1);
+            return new SileroVad(env, env.createSession(onnx, options));
+        } catch (OrtException e) {
+            throw new VadException("ONNX Runtime cannot load the voice-activity model: " + e.getMessage(), e);
+        }
+    }
+
+    static byte[] bundledBytes() {
+        byte[] onnx;
+        try (InputStream in = SileroVad.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new VadException(RESOURCE + " is missing from the classpath (the build fetches it from npm: "
+                        + "run mvn package)");
+            }
+            onnx = in.readAllBytes();
+        } catch (IOException e) {
+            throw new VadException("cannot read " + RESOURCE + ": " + e.getMessage(), e);
+        }
+        String sha = sha256(onnx);
+        if (!SHA256.equals(sha)) {
+            throw new VadException(RESOURCE + " has SHA-256 " + sha + ", not the pinned " + SHA256);
+        }
+        return onnx;
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Runs one window for each of {@code batch} streams.
+     *
+     * @param input  [batch][CONTEXT + WINDOW] samples, flattened
+     * @param state  [2][batch][128] (the graph's layout), replaced by the new state
+     * @param probs  receives each stream's speech probability
+     */
+    public void run(float[] input, float[] state, int batch, float[] probs) {
+        int width = CONTEXT + WINDOW;
+        if (input.length < batch * width || state.length < batch * STATE_SIZE || probs.length < batch) {
+            throw new IllegalArgumentException("arrays do not fit a batch of " + batch);
+        }
+        try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(input, 0, batch * width), new long[] {batch, width});
+             OnnxTensor s = OnnxTensor.createTensor(env, FloatBuffer.wrap(state, 0, batch * STATE_SIZE),
+                     new long[] {2, batch, STATE_SIZE / 2});
+             OnnxTensor sr = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {SAMPLE_RATE}), new long[0]);
+             OrtSession.Result result = session.run(Map.of("input", x, "state", s, "sr", sr))) {
+            ((OnnxTensor) result.get("output").orElseThrow()).getFloatBuffer().get(probs, 0, batch);
+            ((OnnxTensor) result.get("stateN").orElseThrow()).getFloatBuffer().get(state, 0, batch * STATE_SIZE);
+        } catch (OrtException e) {
+            throw new VadException("voice-activity inference failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            System.getLogger(SileroVad.class.getName()).log(System.Logger.Level.WARNING, "closing the VAD session failed", e);
+        }
+    }
+}

@@ -1,0 +1,415 @@
+package dev.emostream.vad;
+
+import dev.emostream.features.FeatureSpec;
+import dev.emostream.features.FrameSink;
+import dev.emostream.model.StreamState;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+
+/**
+ * Between a stream's feature extractor and its emotion model: feature frames wait here until the
+ * voice-activity detector has decided whether their audio is speech, then go on to the model
+ * (speech) or are dropped (silence), so the emotion is computed over speech alone. The gate also
+ * keeps the VAD's per-stream state (recurrent state, 64 samples of context, samples not yet making
+ * a window) and the bookkeeping of the current utterance, and serialises all of it with the stream.
+ *
+ * <p>The driver (the stream processor, or {@code StreamClassifier} for one stream) feeds audio and
+ * frames in, runs the VAD on {@link #windowsReady()} windows (many streams per ONNX call), then runs
+ * the model on what was released. When an utterance ends the gate stops taking windows until the
+ * driver has stepped the utterance's last frames and called {@link #closeUtterance}, so each model
+ * step belongs to one utterance and per-utterance results are exact whatever the chunking.
+ *
+ * <p>Without settings (VAD off) every frame is speech of one utterance that lasts the whole stream.
+ */
+public final class SpeechGate {
+    private static final int FORMAT = 1;
+
+    private final VadSettings settings;   // null: VAD off
+    private final int featureCount;
+    private final int hop;
+    private final int halfWindow;
+    private final int win;
+    private final int framesPerStep;
+    private final int maxPendingFrames;
+    private final SpeechSegmenter segmenter;
+    private final float[] vadState = new float[SileroVad.STATE_SIZE];
+    private final float[] context = new float[SileroVad.CONTEXT];
+    private float[] samples = new float[SileroVad.WINDOW * 2];
+    private int sampleCount;
+    private long samplesIn;
+    private float[] frames;
+    private int frameCount;
+    private long firstFrame;          // original index of frames[0]
+    private long framesIn;
+    private boolean finished;
+    private boolean finalized;
+    private boolean halted;
+    /** The current (or last) utterance: first speech frame and the model step it started at; -1 before its first frame. */
+    private long utteranceFirstFrame = -1;
+    private long utteranceFirstStep;
+    private long speechFrames;
+    private float[] probabilitySum;
+    private int probabilitySteps;
+
+    /**
+     * @param settings          VAD settings, or null for no VAD (everything is speech)
+     * @param maxPendingFrames  frames that may wait for a decision (a bound on memory; the driver refuses input beyond it)
+     */
+    public SpeechGate(VadSettings settings, FeatureSpec spec, int framesPerStep, int maxPendingFrames) {
+        if (spec.sampleRate() != SileroVad.SAMPLE_RATE && settings != null) {
+            throw new IllegalArgumentException("the VAD needs " + SileroVad.SAMPLE_RATE + " Hz features, the spec is "
+                    + spec.sampleRate() + " Hz");
+        }
+        this.settings = settings;
+        this.featureCount = spec.featureCount();
+        this.hop = spec.hopLength();
+        this.win = spec.winLength();
+        this.halfWindow = spec.winLength() / 2;
+        this.framesPerStep = framesPerStep;
+        this.maxPendingFrames = maxPendingFrames;
+        this.segmenter = settings == null ? null : new SpeechSegmenter(settings);
+        this.frames = new float[Math.min(maxPendingFrames, 64) * featureCount];
+        if (settings == null) {
+            utteranceFirstFrame = 0;
+        }
+    }
+
+    public boolean vadEnabled() {
+        return settings != null;
+    }
+
+    /** Takes audio at 16 kHz (the features' rate): what the VAD listens to. */
+    public void acceptSamples(float[] in, int off, int len) {
+        if (settings == null) {
+            return;
+        }
+        if (sampleCount + len > samples.length) {
+            samples = Arrays.copyOf(samples, Math.max(sampleCount + len, samples.length * 2));
+        }
+        System.arraycopy(in, off, samples, sampleCount, len);
+        sampleCount += len;
+        samplesIn += len;
+    }
+
+    /**
+     * Where the stream's feature frames go: with VAD, into this gate to wait for a decision; without,
+     * straight to {@code model}.
+     */
+    public FrameSink sink(StreamState model) {
+        if (settings == null) {
+            return (index, features) -> {
+                model.accept(index, features);
+                framesIn++;
+                speechFrames++;
+            };
+        }
+        return this::queue;
+    }
+
+    private void queue(long frameIndex, float[] features) {
+        if (frameCount == maxPendingFrames) {
+            throw new VadException("stream has " + maxPendingFrames + " feature frames waiting for the voice-activity "
+                    + "decision (the configured limit)");
+        }
+        if (frameCount == 0) {
+            firstFrame = frameIndex;
+        }
+        int needed = (frameCount + 1) * featureCount;
+        if (frames.length < needed) {
+            frames = Arrays.copyOf(frames, Math.min(maxPendingFrames * featureCount, Math.max(needed, frames.length * 2)));
+        }
+        System.arraycopy(features, 0, frames, frameCount * featureCount, featureCount);
+        frameCount++;
+        framesIn++;
+    }
+
+    /** Frames waiting for a decision. */
+    public int pendingFrames() {
+        return frameCount;
+    }
+
+    /** Feature frames the stream has produced. */
+    public long framesIn() {
+        return framesIn;
+    }
+
+    /** The stream has ended: what is left is decided once the driver has run the last windows. */
+    public void finish() {
+        finished = true;
+    }
+
+    /** Windows the VAD can run now (0 while an ended utterance waits for {@link #closeUtterance}). */
+    public int windowsReady() {
+        if (settings == null || halted || finalized) {
+            return 0;
+        }
+        int full = sampleCount / SileroVad.WINDOW;
+        return full > 0 ? full : (finished && sampleCount > 0 ? 1 : 0);
+    }
+
+    /** Copies the next window, after its 64 samples of context, into {@code dst} (a final partial window is zero-padded). */
+    public void copyWindow(float[] dst, int off) {
+        System.arraycopy(context, 0, dst, off, SileroVad.CONTEXT);
+        int n = Math.min(SileroVad.WINDOW, sampleCount);
+        System.arraycopy(samples, 0, dst, off + SileroVad.CONTEXT, n);
+        Arrays.fill(dst, off + SileroVad.CONTEXT + n, off + SileroVad.CONTEXT + SileroVad.WINDOW, 0f);
+    }
+
+    /** The VAD's recurrent state for this stream, [2][128]; the driver gathers and scatters it. */
+    public float[] vadState() {
+        return vadState;
+    }
+
+    /**
+     * Takes the probability the VAD gave the window {@link #copyWindow} copied, releases the frames
+     * it decides (speech to {@code model}, silence dropped) and says whether an utterance started or
+     * ended. After an end, no more windows are taken until {@link #closeUtterance}.
+     */
+    public SpeechSegmenter.Change onWindow(float probability, StreamState model) {
+        int n = Math.min(SileroVad.WINDOW, sampleCount);
+        // The next window's context: the last 64 samples of this one (zero padding included at the end).
+        if (n == SileroVad.WINDOW) {
+            System.arraycopy(samples, SileroVad.WINDOW - SileroVad.CONTEXT, context, 0, SileroVad.CONTEXT);
+        }
+        System.arraycopy(samples, n, samples, 0, sampleCount - n);
+        sampleCount -= n;
+        SpeechSegmenter.Change change = segmenter.onWindow(probability);
+        if (change == SpeechSegmenter.Change.UTTERANCE_STARTED) {
+            startUtterance(model);
+        }
+        if (finished && sampleCount == 0) {
+            SpeechSegmenter.Change end = segmenter.finish(samplesIn);
+            finalized = true;
+            if (end != SpeechSegmenter.Change.NONE) {
+                change = end;
+            }
+        }
+        release(model);
+        if (change == SpeechSegmenter.Change.UTTERANCE_ENDED) {
+            halted = true;
+        }
+        return change;
+    }
+
+    /**
+     * For a stream that ended with no audio left to make a window: decides the rest. Returns
+     * UTTERANCE_ENDED if that closed an utterance.
+     */
+    public SpeechSegmenter.Change finishIfDrained(StreamState model) {
+        if (settings == null || !finished || finalized || halted || sampleCount > 0) {
+            return SpeechSegmenter.Change.NONE;
+        }
+        finalized = true;
+        SpeechSegmenter.Change change = segmenter.finish(samplesIn);
+        release(model);
+        if (change == SpeechSegmenter.Change.UTTERANCE_ENDED) {
+            halted = true;
+        }
+        return change;
+    }
+
+    private void startUtterance(StreamState model) {
+        utteranceFirstFrame = -1;
+        utteranceFirstStep = model.stepsDone();
+        probabilitySum = null;
+        probabilitySteps = 0;
+    }
+
+    private void release(StreamState model) {
+        long decided = segmenter.decidedUntil();
+        int done = 0;
+        while (done < frameCount) {
+            long index = firstFrame + done;
+            long centre = index * hop + halfWindow;
+            if (centre >= decided) {
+                break;
+            }
+            if (isSpeech(centre)) {
+                if (utteranceFirstFrame < 0) {
+                    utteranceFirstFrame = index;
+                    utteranceFirstStep = model.stepsDone() + model.queuedFrames() / framesPerStep;
+                }
+                model.accept(frames, done * featureCount);
+                speechFrames++;
+            }
+            done++;
+        }
+        if (done > 0) {
+            System.arraycopy(frames, done * featureCount, frames, 0, (frameCount - done) * featureCount);
+            frameCount -= done;
+            firstFrame += done;
+        }
+    }
+
+    private boolean isSpeech(long centre) {
+        long start = segmenter.utteranceStart();
+        if (start < 0 || centre < start) {
+            return false;
+        }
+        long end = segmenter.utteranceEnd();
+        return end < 0 || centre < end;
+    }
+
+    /** Whether an ended utterance waits for {@link #closeUtterance}. */
+    public boolean utteranceEnded() {
+        return halted;
+    }
+
+    /** Whether the stream is inside an utterance (VAD off: always, once it has audio). */
+    public boolean inSpeech() {
+        return settings == null || segmenter.inUtterance();
+    }
+
+    /**
+     * Closes the ended utterance once the model has stepped its frames: frames that do not fill a
+     * step are dropped (a step never spans two utterances), the model state is reset if so
+     * configured, and windows are taken again.
+     */
+    public void closeUtterance(StreamState model) {
+        model.dropQueuedFrames();
+        if (settings != null && settings.resetPerUtterance()) {
+            model.resetTensors();
+        }
+        halted = false;
+    }
+
+    /** Adds a model step's probabilities to the utterance's aggregate. */
+    public void addStep(float[] probabilities) {
+        if (probabilitySum == null) {
+            probabilitySum = new float[probabilities.length];
+        }
+        for (int i = 0; i < probabilities.length; i++) {
+            probabilitySum[i] += probabilities[i];
+        }
+        probabilitySteps++;
+    }
+
+    /** Mean probabilities over the utterance's steps so far; null if it has none. */
+    public float[] utteranceProbabilities() {
+        if (probabilitySum == null || probabilitySteps == 0) {
+            return null;
+        }
+        float[] mean = probabilitySum.clone();
+        for (int i = 0; i < mean.length; i++) {
+            mean[i] /= probabilitySteps;
+        }
+        return mean;
+    }
+
+    /** Index of the current or last utterance (0-based); -1 before the first (VAD off: 0). */
+    public int utterance() {
+        return settings == null ? 0 : segmenter.utterances() - 1;
+    }
+
+    /** Where the current or last utterance's speech starts (16 kHz samples; the pad before it not counted). */
+    public long utteranceStartSample() {
+        return settings == null ? 0 : segmenter.speechStart();
+    }
+
+    /** Where the last ended utterance's speech ends (exclusive; the pad after it not counted); -1 while one is open. */
+    public long utteranceEndSample() {
+        return settings == null ? -1 : segmenter.speechEnd();
+    }
+
+    /** Samples (16 kHz) decided so far; with VAD off, everything the extractor has framed. */
+    public long decidedSamples() {
+        return settings == null ? Long.MAX_VALUE : Math.min(segmenter.decidedUntil(), samplesIn);
+    }
+
+    /** Speech heard so far, in feature frames that went to the model. */
+    public long speechFrames() {
+        return speechFrames;
+    }
+
+    /** Last feature frame (original numbering) of model step {@code step} of the current utterance. */
+    public long stepLastFrame(long step) {
+        return utteranceFirstFrame + (step - utteranceFirstStep + 1) * framesPerStep - 1;
+    }
+
+    /** End sample (16 kHz, exclusive) of the audio model step {@code step} of the current utterance heard. */
+    public long stepEndSample(long step) {
+        return stepLastFrame(step) * hop + win;
+    }
+
+    public byte[] toBytes() {
+        int floats = SileroVad.STATE_SIZE + SileroVad.CONTEXT + sampleCount + frameCount * featureCount
+                + (probabilitySum == null ? 0 : probabilitySum.length);
+        ByteBuffer out = ByteBuffer.allocate(4 + 1 + SpeechSegmenter.BYTES + 8 * 6 + 3 + 4 * 4 + 4 * floats);
+        out.putInt(FORMAT).put((byte) (settings == null ? 0 : 1));
+        if (segmenter != null) {
+            segmenter.write(out);
+        } else {
+            out.position(out.position() + SpeechSegmenter.BYTES);
+        }
+        out.putLong(samplesIn).putLong(firstFrame).putLong(framesIn).putLong(utteranceFirstFrame).putLong(utteranceFirstStep)
+                .putLong(speechFrames);
+        out.put((byte) (finished ? 1 : 0)).put((byte) (finalized ? 1 : 0)).put((byte) (halted ? 1 : 0));
+        out.putInt(probabilitySteps).putInt(sampleCount).putInt(frameCount)
+                .putInt(probabilitySum == null ? -1 : probabilitySum.length);
+        FloatBuffer f = out.asFloatBuffer();
+        f.put(vadState).put(context).put(samples, 0, sampleCount).put(frames, 0, frameCount * featureCount);
+        if (probabilitySum != null) {
+            f.put(probabilitySum);
+        }
+        out.position(out.position() + 4 * floats);
+        if (out.hasRemaining()) {
+            throw new IllegalStateException("gate state size miscounted by " + out.remaining() + " bytes");
+        }
+        return out.array();
+    }
+
+    /**
+     * Restores a gate written by {@link #toBytes()} with the same settings' presence.
+     *
+     * @throws IllegalArgumentException if the bytes are not such a gate
+     */
+    public static SpeechGate fromBytes(byte[] bytes, VadSettings settings, FeatureSpec spec, int framesPerStep,
+                                       int maxPendingFrames) {
+        SpeechGate g = new SpeechGate(settings, spec, framesPerStep, maxPendingFrames);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        int format = in.getInt();
+        boolean vad = in.get() != 0;
+        if (format != FORMAT || vad != (settings != null)) {
+            throw new IllegalArgumentException("gate state format " + format + (vad ? " with" : " without")
+                    + " VAD does not fit this service (format " + FORMAT + (settings != null ? " with" : " without") + " VAD)");
+        }
+        if (g.segmenter != null) {
+            g.segmenter.read(in);
+        } else {
+            in.position(in.position() + SpeechSegmenter.BYTES);
+        }
+        g.samplesIn = in.getLong();
+        g.firstFrame = in.getLong();
+        g.framesIn = in.getLong();
+        g.utteranceFirstFrame = in.getLong();
+        g.utteranceFirstStep = in.getLong();
+        g.speechFrames = in.getLong();
+        g.finished = in.get() != 0;
+        g.finalized = in.get() != 0;
+        g.halted = in.get() != 0;
+        g.probabilitySteps = in.getInt();
+        int samples = in.getInt();
+        int frameCount = in.getInt();
+        int classes = in.getInt();
+        long floats = (long) SileroVad.STATE_SIZE + SileroVad.CONTEXT + samples + (long) frameCount * g.featureCount
+                + Math.max(0, classes);
+        if (samples < 0 || frameCount < 0 || frameCount > maxPendingFrames || classes < -1 || in.remaining() != 4 * floats) {
+            throw new IllegalArgumentException("gate state of " + bytes.length + " bytes does not add up (" + samples
+                    + " samples, " + frameCount + " frames, " + classes + " classes)");
+        }
+        FloatBuffer f = in.asFloatBuffer();
+        f.get(g.vadState).get(g.context);
+        g.samples = new float[Math.max(SileroVad.WINDOW * 2, samples)];
+        f.get(g.samples, 0, samples);
+        g.sampleCount = samples;
+        g.frames = new float[Math.max(g.frames.length, frameCount * g.featureCount)];
+        f.get(g.frames, 0, frameCount * g.featureCount);
+        g.frameCount = frameCount;
+        if (classes >= 0) {
+            g.probabilitySum = new float[classes];
+            f.get(g.probabilitySum);
+        }
+        return g;
+    }
+}

@@ -1,0 +1,61 @@
+package dev.emostream.vad;
+
+/**
+ * How speech probabilities become utterances (hysteresis and minimum durations, as silero-vad's own
+ * iterator, plus a confirmation time so a click or a cough does not open an utterance).
+ *
+ * @param threshold          a window at or above this probability is speech
+ * @param negativeThreshold  a window below this is silence; between the two, a window continues
+ *                           whatever is going on (hysteresis)
+ * @param minSpeechMs        speech windows needed before an utterance is confirmed (its frames are
+ *                           held back until then, and dropped if it turns out shorter)
+ * @param minSilenceMs       silence that ends an utterance
+ * @param speechPadMs        audio kept before an utterance's first and after its last speech window
+ * @param resetPerUtterance  whether the emotion model's recurrent state starts afresh with each
+ *                           utterance (otherwise it carries across, over the silence in between)
+ */
+public record VadSettings(double threshold, double negativeThreshold, int minSpeechMs, int minSilenceMs, int speechPadMs,
+                          boolean resetPerUtterance) {
+    /** Milliseconds per VAD window. */
+    public static final int WINDOW_MS = SileroVad.WINDOW * 1000 / SileroVad.SAMPLE_RATE;
+    static final int MAX_MS = 60_000;
+
+    public static final VadSettings DEFAULTS = new VadSettings(0.5, 0.35, 250, 500, 100, false);
+
+    public VadSettings {
+        if (!(threshold > 0 && threshold < 1)) {
+            throw new IllegalArgumentException("VAD threshold must be in (0, 1), got " + threshold);
+        }
+        if (!(negativeThreshold > 0 && negativeThreshold <= threshold)) {
+            throw new IllegalArgumentException("VAD negative threshold must be in (0, threshold " + threshold + "], got "
+                    + negativeThreshold);
+        }
+        check("min speech", minSpeechMs);
+        check("min silence", minSilenceMs);
+        check("speech pad", speechPadMs);
+        if (2L * speechPadMs > Math.max(minSilenceMs, WINDOW_MS)) {
+            throw new IllegalArgumentException("VAD speech pad " + speechPadMs + " ms must be at most half the min silence ("
+                    + minSilenceMs + " ms), or the padding of two utterances would overlap");
+        }
+    }
+
+    private static void check(String what, int ms) {
+        if (ms < 0 || ms > MAX_MS) {
+            throw new IllegalArgumentException("VAD " + what + " must be 0-" + MAX_MS + " ms, got " + ms);
+        }
+    }
+
+    /** Speech windows that confirm an utterance (at least one). */
+    int minSpeechWindows() {
+        return Math.max(1, (minSpeechMs + WINDOW_MS - 1) / WINDOW_MS);
+    }
+
+    /** Windows from the first silent one that end an utterance (at least one). */
+    int minSilenceWindows() {
+        return Math.max(1, (minSilenceMs + WINDOW_MS - 1) / WINDOW_MS);
+    }
+
+    long padSamples() {
+        return (long) speechPadMs * SileroVad.SAMPLE_RATE / 1000;
+    }
+}

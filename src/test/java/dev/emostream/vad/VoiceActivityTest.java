@@ -1,0 +1,147 @@
+package dev.emostream.vad;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.emostream.model.EmotionModel;
+import dev.emostream.model.ExecutionProvider;
+import dev.emostream.testing.SpeechSignals;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The real VAD and emotion model on signals whose speech is known (espeak-ng speech, silence, noise, tones). */
+class VoiceActivityTest {
+    private static final long TOLERANCE = SpeechSignals.RATE / 10; // 100 ms
+    private static EmotionModel model;
+    private static SileroVad vad;
+
+    @BeforeAll
+    static void load() {
+        model = EmotionModel.loadBundled(ExecutionProvider.CPU, 1);
+        vad = SileroVad.loadBundled(1);
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+        vad.close();
+    }
+
+    /** What one run produced. */
+    record Run(List<long[]> utterances, List<float[]> steps, List<Long> stepEnds, List<float[]> utteranceProbabilities) {
+    }
+
+    static Run classify(float[] signal, VadSettings settings, int[] chunks) {
+        List<long[]> utterances = new ArrayList<>();
+        List<float[]> steps = new ArrayList<>();
+        List<Long> ends = new ArrayList<>();
+        List<float[]> means = new ArrayList<>();
+        SpeechClassifier c = new SpeechClassifier(model, vad, settings, SpeechSignals.RATE, 100_000, new SpeechClassifier.Listener() {
+            @Override
+            public void onStep(long step, long endSample, long speechFrames, float[] probabilities) {
+                steps.add(probabilities.clone());
+                ends.add(endSample);
+            }
+
+            @Override
+            public void onUtteranceStart(int utterance, long startSample) {
+                utterances.add(new long[] {utterance, startSample, -1});
+            }
+
+            @Override
+            public void onUtteranceEnd(int utterance, long startSample, long endSample, float[] probabilities) {
+                long[] last = utterances.get(utterances.size() - 1);
+                assertEquals(utterance, last[0], "an utterance ends after it started");
+                last[2] = endSample;
+                means.add(probabilities);
+            }
+        });
+        int pos = 0;
+        for (int i = 0; pos < signal.length; i++) {
+            int n = Math.min(chunks[i % chunks.length], signal.length - pos);
+            c.accept(signal, pos, n);
+            pos += n;
+        }
+        c.finish();
+        return new Run(utterances, steps, ends, means);
+    }
+
+    static SpeechSignals.Composed mixed() throws Exception {
+        return new SpeechSignals()
+                .silence(1.0).speech(SpeechSignals.speak("I can't believe you did that to me", "en-us"))
+                .silence(1.2).noise(1.5, -35).silence(0.8)
+                .speech(SpeechSignals.speak("Thank you so much, this is wonderful news", "en-gb"))
+                .tones(1.5).silence(1.0)
+                .build();
+    }
+
+    @Test
+    void utterancesMatchTheSpeechWithin100Ms() throws Exception {
+        SpeechSignals.assumeEspeak();
+        SpeechSignals.Composed signal = mixed();
+        Run run = classify(signal.samples(), VadSettings.DEFAULTS, new int[] {320});
+        List<SpeechSignals.Segment> truth = signal.speech();
+        assertEquals(truth.size(), run.utterances().size(), () -> "utterances " + describe(run.utterances()) + " vs speech " + truth);
+        for (int i = 0; i < truth.size(); i++) {
+            long[] u = run.utterances().get(i);
+            SpeechSignals.Segment s = truth.get(i);
+            System.out.printf("utterance %d: start %+.0f ms, end %+.0f ms from the true speech%n", i,
+                    (u[1] - s.startSample()) / 16.0, (u[2] - s.endSample()) / 16.0);
+            assertTrue(Math.abs(u[1] - s.startSample()) <= TOLERANCE, "utterance " + i + " starts at " + u[1] / 16.0
+                    + " ms, speech at " + s.startSample() / 16.0 + " ms");
+            assertTrue(Math.abs(u[2] - s.endSample()) <= TOLERANCE, "utterance " + i + " ends at " + u[2] / 16.0
+                    + " ms, speech at " + s.endSample() / 16.0 + " ms");
+        }
+        // Emotion is computed over speech alone: every step's audio ends inside an utterance (plus the pad).
+        long pad = VadSettings.DEFAULTS.padSamples();
+        for (long end : run.stepEnds()) {
+            boolean inside = run.utterances().stream().anyMatch(u -> end > u[1] - pad && end <= u[2] + pad + 400);
+            assertTrue(inside, "a step ending at " + end / 16.0 + " ms lies outside every utterance " + describe(run.utterances()));
+        }
+        assertEquals(2, run.utteranceProbabilities().size());
+        for (float[] p : run.utteranceProbabilities()) {
+            float sum = 0;
+            for (float v : p) {
+                sum += v;
+            }
+            assertEquals(1.0, sum, 1e-3, "an utterance's probabilities are a mean of distributions");
+        }
+    }
+
+    @Test
+    void silenceNoiseAndTonesGiveNoEmotion() {
+        SpeechSignals.Composed signal = new SpeechSignals().silence(2).noise(3, -30).tones(3).noise(2, -50).silence(1).build();
+        Run run = classify(signal.samples(), VadSettings.DEFAULTS, new int[] {320});
+        assertEquals(List.of(), describe(run.utterances()), "no utterance in a signal without speech");
+        assertEquals(0, run.steps().size(), "no emotion step without speech");
+    }
+
+    @Test
+    void anyChunkingGivesTheSameUtterancesAndProbabilities() throws Exception {
+        SpeechSignals.assumeEspeak();
+        float[] signal = mixed().samples();
+        Run whole = classify(signal, VadSettings.DEFAULTS, new int[] {signal.length});
+        Random r = new Random(5);
+        int[] chunks = new int[50];
+        for (int i = 0; i < chunks.length; i++) {
+            chunks[i] = 1 + r.nextInt(3000);
+        }
+        Run chunked = classify(signal, VadSettings.DEFAULTS, chunks);
+        assertEquals(describe(whole.utterances()), describe(chunked.utterances()));
+        assertEquals(whole.steps().size(), chunked.steps().size());
+        for (int i = 0; i < whole.steps().size(); i++) {
+            // Equal up to float rounding: ONNX Runtime sums in another order when a call holds more steps.
+            assertArrayEquals(whole.steps().get(i), chunked.steps().get(i), 1e-5f, "step " + i);
+        }
+        assertEquals(whole.stepEnds(), chunked.stepEnds());
+    }
+
+    static List<String> describe(List<long[]> utterances) {
+        return utterances.stream().map(u -> u[0] + ":" + u[1] / 16 + "-" + u[2] / 16 + "ms").toList();
+    }
+}
