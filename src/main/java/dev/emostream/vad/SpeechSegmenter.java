@@ -39,6 +39,7 @@ public final class SpeechSegmenter {
     /** The current or last utterance's speech without the pad: first speech window start, end of its last speech window. */
     private long speechStart = -1;
     private long speechEnd = -1;
+    private long lastSpeechWindow = -1;
 
     public SpeechSegmenter(VadSettings settings) {
         this.settings = settings;
@@ -48,6 +49,9 @@ public final class SpeechSegmenter {
     public Change onWindow(float probability) {
         long t = windows++;
         boolean speech = probability >= settings.threshold();
+        if (speech) {
+            lastSpeechWindow = t;
+        }
         boolean silence = probability < settings.negativeThreshold();
         long pad = settings.padSamples();
         switch (phase) {
@@ -91,7 +95,9 @@ public final class SpeechSegmenter {
                     decide((t + 1) * W);
                     return Change.NONE;
                 }
-                return silence ? trailing(t, pad) : Change.NONE;
+                // Below the threshold the silence goes on (between the thresholds included): only
+                // speech brings the utterance back, so a line hovering between them cannot hold it open.
+                return trailing(t, pad);
             }
             default -> throw new IllegalStateException(phase.toString());
         }
@@ -104,7 +110,11 @@ public final class SpeechSegmenter {
         } else if (silence && silenceStart < 0) {
             silenceStart = t;
         }
-        if (silenceStart >= 0 && t + 1 - silenceStart >= settings.minSilenceWindows()) {
+        boolean silentLongEnough = silenceStart >= 0 && t + 1 - silenceStart >= settings.minSilenceWindows();
+        // A candidate that neither confirms nor fades (probabilities between the thresholds) is dropped
+        // too: the audio waiting for a decision stays bounded.
+        boolean undecidedTooLong = t + 1 - candidateStart >= 2L * settings.minSpeechWindows() + settings.minSilenceWindows();
+        if (speechWindows < settings.minSpeechWindows() && (silentLongEnough || undecidedTooLong)) {
             phase = Phase.SILENCE; // too short: a click, a cough, a burst of noise
             silenceStart = -1;
             onsetStart = -1;
@@ -134,7 +144,7 @@ public final class SpeechSegmenter {
             return Change.NONE;
         }
         utteranceEnd = silenceStart * W + pad;
-        speechEnd = silenceStart * W;
+        speechEnd = (lastSpeechWindow + 1) * W;
         phase = Phase.SILENCE;
         silenceStart = -1;
         decide(Math.max(utteranceEnd, (t + 1) * W - pad));
@@ -153,7 +163,7 @@ public final class SpeechSegmenter {
         Change change = Change.NONE;
         if (phase == Phase.SPEECH || phase == Phase.TRAILING) {
             utteranceEnd = phase == Phase.SPEECH ? totalSamples : Math.min(totalSamples, silenceStart * W + settings.padSamples());
-            speechEnd = phase == Phase.SPEECH ? totalSamples : Math.min(totalSamples, silenceStart * W);
+            speechEnd = phase == Phase.SPEECH ? totalSamples : Math.min(totalSamples, (lastSpeechWindow + 1) * W);
             change = Change.UTTERANCE_ENDED;
         }
         phase = Phase.SILENCE;
@@ -192,7 +202,7 @@ public final class SpeechSegmenter {
         return speechStart;
     }
 
-    /** Where the last ended utterance's speech ends (no pad); -1 while one is open. */
+    /** Where the last ended utterance's speech ends: its last window at or above the threshold (no pad); -1 while one is open. */
     public long speechEnd() {
         return speechEnd;
     }
@@ -201,12 +211,12 @@ public final class SpeechSegmenter {
         return windows;
     }
 
-    static final int BYTES = 4 + 8 * 4 + 4 + 8 + 4 + 8 * 4;
+    static final int BYTES = 4 + 8 * 4 + 4 + 8 + 4 + 8 * 5;
 
     void write(ByteBuffer out) {
         out.putInt(phase.ordinal()).putLong(windows).putLong(candidateStart).putLong(onsetStart).putLong(silenceStart).putInt(speechWindows)
                 .putLong(decidedUntil).putInt(utterances).putLong(utteranceStart).putLong(utteranceEnd)
-                .putLong(speechStart).putLong(speechEnd);
+                .putLong(speechStart).putLong(speechEnd).putLong(lastSpeechWindow);
     }
 
     void read(ByteBuffer in) {
@@ -226,5 +236,6 @@ public final class SpeechSegmenter {
         utteranceEnd = in.getLong();
         speechStart = in.getLong();
         speechEnd = in.getLong();
+        lastSpeechWindow = in.getLong();
     }
 }
