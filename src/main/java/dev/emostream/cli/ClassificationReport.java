@@ -20,6 +20,9 @@ final class ClassificationReport {
     private final List<String> labels;
     private final long[][] confusion;           // [true][predicted]
     private final long[] correctAt = new long[CHECKPOINTS.length];
+    private final long[] correctAtSpeech = new long[CHECKPOINTS.length];
+    private long correctMean;
+    private boolean bySpeech;
     private long clips;
 
     ClassificationReport(List<String> labels) {
@@ -31,13 +34,38 @@ final class ClassificationReport {
      * @param predictedAt the decision after each checkpoint (-1: no decision yet, counts as wrong)
      */
     synchronized void add(int truth, int predicted, int[] predictedAt) {
+        add(truth, predicted, predictedAt, null, -1);
+    }
+
+    /**
+     * @param predictedAtSpeech the decision after each checkpoint in seconds of speech heard (null without VAD)
+     * @param predictedMean     the decision from the probabilities averaged over the clip's speech (-1: none)
+     */
+    synchronized void add(int truth, int predicted, int[] predictedAt, int[] predictedAtSpeech, int predictedMean) {
         confusion[truth][predicted]++;
         for (int i = 0; i < CHECKPOINTS.length; i++) {
             if (predictedAt[i] == truth) {
                 correctAt[i]++;
             }
+            if (predictedAtSpeech != null && predictedAtSpeech[i] == truth) {
+                correctAtSpeech[i]++;
+            }
+        }
+        if (predictedAtSpeech != null) {
+            bySpeech = true;
+        }
+        if (predictedMean == truth) {
+            correctMean++;
         }
         clips++;
+    }
+
+    double accuracyAtSpeech(int checkpoint) {
+        return clips == 0 ? 0 : correctAtSpeech[checkpoint] / (double) clips;
+    }
+
+    double accuracyOfMean() {
+        return clips == 0 ? 0 : correctMean / (double) clips;
     }
 
     long clips() {
@@ -111,6 +139,14 @@ final class ClassificationReport {
             at.put(Double.toString(CHECKPOINTS[i]), accuracyAt(i));
         }
         json.put("accuracy_after_seconds", at);
+        if (bySpeech) {
+            Map<String, Double> speech = new LinkedHashMap<>();
+            for (int i = 0; i < CHECKPOINTS.length; i++) {
+                speech.put(Double.toString(CHECKPOINTS[i]), accuracyAtSpeech(i));
+            }
+            json.put("accuracy_after_speech_seconds", speech);
+            json.put("accuracy_mean_over_speech", accuracyOfMean());
+        }
         List<Map<String, Object>> perClass = new ArrayList<>();
         for (int k = 0; k < labels.size(); k++) {
             if (present(k)) {
@@ -164,6 +200,12 @@ final class ClassificationReport {
         out.println();
         for (int i = 0; i < CHECKPOINTS.length; i++) {
             out.printf(Locale.ROOT, "accuracy after %.1f s of audio: %.4f%n", CHECKPOINTS[i], accuracyAt(i));
+        }
+        if (bySpeech) {
+            for (int i = 0; i < CHECKPOINTS.length; i++) {
+                out.printf(Locale.ROOT, "accuracy after %.1f s of speech: %.4f%n", CHECKPOINTS[i], accuracyAtSpeech(i));
+            }
+            out.printf(Locale.ROOT, "accuracy of the mean over the clip's speech: %.4f%n", accuracyOfMean());
         }
         out.printf(Locale.ROOT, "accuracy at end of clip:      %.4f%n", accuracy());
         out.printf(Locale.ROOT, "accuracy=%.4f macro_f1=%.4f n=%d%n", accuracy(), macroF1(), clips);

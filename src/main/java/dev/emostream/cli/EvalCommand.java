@@ -6,7 +6,9 @@ import dev.emostream.audio.WavAudio;
 import dev.emostream.audio.WavReader;
 import dev.emostream.model.EmotionModel;
 import dev.emostream.model.ModelDescriptor;
-import dev.emostream.model.StreamClassifier;
+import dev.emostream.vad.SileroVad;
+import dev.emostream.vad.SpeechClassifier;
+import dev.emostream.vad.VadSettings;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -65,6 +67,12 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON (for plots).")
     Path json;
 
+    @Option(names = "--no-vad", description = "Classify all audio (no voice activity detection): the decision after N s is then after N s of audio only.")
+    boolean noVad;
+
+    @Option(names = "--vad-reset-per-utterance", description = "Reset the model's recurrent state at each utterance (the service's vad.reset.per.utterance).")
+    boolean vadResetPerUtterance;
+
     @Mixin
     ModelOptions modelOptions;
 
@@ -72,7 +80,10 @@ final class EvalCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec commandSpec;
 
     /** One clip's outcome: true label, decision at the end and at each checkpoint, or an error. */
-    record ClipResult(String file, int truth, int end, int[] at, String error) {
+    record ClipResult(String file, int truth, int end, int[] at, int[] atSpeech, int mean, String error) {
+        ClipResult(String file, int truth, String error) {
+            this(file, truth, -1, null, null, -1, error);
+        }
     }
 
     @Override
@@ -92,7 +103,8 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("manifest " + manifest + " has no 'emotion' column");
         }
         Path base = audioDir != null ? audioDir : manifest.toAbsolutePath().getParent();
-        try (EmotionModel model = modelOptions.load(commandSpec, 1)) {
+        try (EmotionModel model = modelOptions.load(commandSpec, 1);
+             SileroVad vad = noVad ? null : SileroVad.loadBundled(1)) {
             ModelDescriptor d = model.descriptor();
             List<String> labels = d.labels();
             boolean[] allowed = new boolean[labels.size()];
@@ -116,8 +128,8 @@ final class EvalCommand implements Callable<Integer> {
             if (!restrictLabels) {
                 Arrays.fill(allowed, true);
             }
-            out.printf(Locale.ROOT, "model %s on %s; %d clips, %d ms chunks%s%s%n", d.modelVersion(), model.provider(),
-                    rows.size(), chunkMs, restrictLabels ? ", decisions among the manifest's labels" : "",
+            out.printf(Locale.ROOT, "model %s on %s; %d clips, %d ms chunks, %s%s%s%n", d.modelVersion(), model.provider(),
+                    rows.size(), chunkMs, noVad ? "no VAD" : "VAD on" + (vadResetPerUtterance ? " (state reset per utterance)" : ""), restrictLabels ? ", decisions among the manifest's labels" : "",
                     skipped > 0 ? "; " + skipped + " rows skipped (label not in the model)" : "");
             out.flush();
 
@@ -129,7 +141,7 @@ final class EvalCommand implements Callable<Integer> {
                 List<Future<ClipResult>> futures = new ArrayList<>();
                 for (Map<String, String> row : rows) {
                     futures.add(pool.submit(() -> {
-                        ClipResult r = evaluate(model, base.resolve(row.get(Manifest.FILE_COLUMN)),
+                        ClipResult r = evaluate(model, vad, base.resolve(row.get(Manifest.FILE_COLUMN)),
                                 labels.indexOf(row.get("emotion")), allowed);
                         progress.step(r.error() == null);
                         return r;
@@ -145,7 +157,7 @@ final class EvalCommand implements Callable<Integer> {
                     if (r.error() != null) {
                         failures.add(r);
                     } else {
-                        report.add(r.truth(), r.end(), r.at());
+                        report.add(r.truth(), r.end(), r.at(), r.atSpeech(), r.mean());
                     }
                 }
             } finally {
@@ -165,18 +177,18 @@ final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    private ClipResult evaluate(EmotionModel model, Path file, int truth, boolean[] allowed) {
+    private ClipResult evaluate(EmotionModel model, SileroVad vad, Path file, int truth, boolean[] allowed) {
         try {
             WavAudio audio = new WavReader().read(file);
             float[] mono = audio.mono(ChannelSelection.downmix());
             ModelDescriptor d = model.descriptor();
-            long[] checkpointSteps = new long[ClassificationReport.CHECKPOINTS.length];
-            for (int i = 0; i < checkpointSteps.length; i++) {
-                checkpointSteps[i] = StepTiming.lastStepBy(d, ClassificationReport.CHECKPOINTS[i]);
-            }
-            int[] at = new int[checkpointSteps.length];
+            double[] checkpoints = ClassificationReport.CHECKPOINTS;
+            int[] at = new int[checkpoints.length];
+            int[] atSpeech = new int[checkpoints.length];
             Arrays.fill(at, -1);
+            Arrays.fill(atSpeech, -1);
             int[] end = {-1};
+            float[] sum = new float[d.classCount()];
             int rate = audio.sampleRate();
             if (telephony != null) {
                 TelephonyChannel line = new TelephonyChannel(rate, telephony);
@@ -186,24 +198,38 @@ final class EvalCommand implements Callable<Integer> {
                 mono = Arrays.copyOf(narrow, n);
                 rate = TelephonyChannel.RATE;
             }
-            StreamClassifier stream = new StreamClassifier(model, rate, modelOptions.maxQueuedFrames,
-                    (state, step, probs) -> {
+            int sampleRate = d.featureSpec().sampleRate();
+            int hop = d.featureSpec().hopLength();
+            VadSettings settings = new VadSettings(VadSettings.DEFAULTS.threshold(), VadSettings.DEFAULTS.negativeThreshold(),
+                    VadSettings.DEFAULTS.minSpeechMs(), VadSettings.DEFAULTS.minSilenceMs(), VadSettings.DEFAULTS.speechPadMs(),
+                    vadResetPerUtterance);
+            SpeechClassifier stream = new SpeechClassifier(model, vad, settings, rate, modelOptions.maxQueuedFrames,
+                    (step, endSample, speechFrames, probs) -> {
                         int decision = argmaxAllowed(probs, allowed);
                         end[0] = decision;
-                        for (int i = 0; i < checkpointSteps.length; i++) {
-                            if (step <= checkpointSteps[i]) {
-                                at[i] = decision; // the latest step at or before the checkpoint
+                        for (int i = 0; i < probs.length; i++) {
+                            sum[i] += probs[i];
+                        }
+                        for (int i = 0; i < checkpoints.length; i++) {
+                            // The latest decision available after the checkpoint's audio (or speech) was heard.
+                            if (endSample <= Math.floor(checkpoints[i] * sampleRate + 1e-9)) {
+                                at[i] = decision;
+                            }
+                            if (speechFrames * hop <= Math.floor(checkpoints[i] * sampleRate + 1e-9)) {
+                                atSpeech[i] = decision;
                             }
                         }
                     });
             int chunk = Math.max(1, rate * chunkMs / 1000);
             stream.streamAll(mono, chunk);
             if (end[0] < 0) {
-                return new ClipResult(file.toString(), truth, -1, at, "too short for one model step");
+                return new ClipResult(file.toString(), truth, vad == null ? "too short for one model step"
+                        : "no speech detected (or too short for one model step)");
             }
-            return new ClipResult(file.toString(), truth, end[0], at, null);
+            return new ClipResult(file.toString(), truth, end[0], at, vad == null ? null : atSpeech,
+                    argmaxAllowed(sum, allowed), null);
         } catch (Exception e) {
-            return new ClipResult(file.toString(), truth, -1, null, Main.describe(e));
+            return new ClipResult(file.toString(), truth, Main.describe(e));
         }
     }
 

@@ -2,6 +2,9 @@ package dev.emostream.service;
 
 import dev.emostream.kafka.EmbeddedKafka;
 import dev.emostream.model.EmotionModel;
+import dev.emostream.vad.SileroVad;
+import dev.emostream.vad.VadSettings;
+import dev.emostream.vad.VoiceActivity;
 import dev.emostream.model.ExecutionProvider;
 import dev.emostream.stream.EmotionTopology;
 import dev.emostream.stream.StreamCounters;
@@ -31,15 +34,17 @@ public final class EmotionService implements AutoCloseable {
     private final ServiceConfig config;
     private final EmbeddedKafka broker;
     private final EmotionModel model;
+    private final VoiceActivity voice;   // null with vad.enabled=false
     private final KafkaStreams streams;
     private final StreamCounters counters;
     private final String bootstrapServers;
 
-    private EmotionService(ServiceConfig config, EmbeddedKafka broker, EmotionModel model, KafkaStreams streams,
-                           StreamCounters counters, String bootstrapServers) {
+    private EmotionService(ServiceConfig config, EmbeddedKafka broker, EmotionModel model, VoiceActivity voice,
+                           KafkaStreams streams, StreamCounters counters, String bootstrapServers) {
         this.config = config;
         this.broker = broker;
         this.model = model;
+        this.voice = voice;
         this.streams = streams;
         this.counters = counters;
         this.bootstrapServers = bootstrapServers;
@@ -48,6 +53,7 @@ public final class EmotionService implements AutoCloseable {
     public static EmotionService start(ServiceConfig config) {
         EmbeddedKafka broker = null;
         EmotionModel model = null;
+        VoiceActivity voice = null;
         try {
             if (config.embedded()) {
                 String dir = config.get(ServiceConfig.Key.EMBEDDED_DIR);
@@ -59,8 +65,9 @@ public final class EmotionService implements AutoCloseable {
             model = loadModel(config);
             createTopics(config, bootstrap);
             StreamCounters counters = new StreamCounters();
+            voice = loadVoiceActivity(config);
             KafkaStreams streams = new KafkaStreams(
-                    EmotionTopology.build(topologySettings(config), model, counters), streamsProperties(config, bootstrap));
+                    EmotionTopology.build(topologySettings(config), model, voice, counters), streamsProperties(config, bootstrap));
             streams.setUncaughtExceptionHandler(new ThreadFailurePolicy(5, Duration.ofMinutes(10)));
             try {
                 streams.start();
@@ -68,19 +75,22 @@ public final class EmotionService implements AutoCloseable {
                 streams.close(Duration.ofSeconds(10));
                 throw e;
             }
-            return new EmotionService(config, broker, model, streams, counters, bootstrap);
+            return new EmotionService(config, broker, model, voice, streams, counters, bootstrap);
         } catch (java.io.IOException e) {
-            closeQuietly(model, broker);
+            closeQuietly(model, voice, broker);
             throw new java.io.UncheckedIOException("cannot create the embedded broker's directory", e);
         } catch (RuntimeException e) {
-            closeQuietly(model, broker);
+            closeQuietly(model, voice, broker);
             throw e;
         }
     }
 
-    private static void closeQuietly(EmotionModel model, EmbeddedKafka broker) {
+    private static void closeQuietly(EmotionModel model, VoiceActivity voice, EmbeddedKafka broker) {
         if (model != null) {
             model.close();
+        }
+        if (voice != null) {
+            voice.model().close();
         }
         if (broker != null) {
             broker.close();
@@ -92,6 +102,27 @@ public final class EmotionService implements AutoCloseable {
         int threads = config.getInt(ServiceConfig.Key.MODEL_THREADS);
         String path = config.get(ServiceConfig.Key.MODEL_PATH);
         return path.isEmpty() ? EmotionModel.loadBundled(provider, threads) : EmotionModel.load(Path.of(path), provider, threads);
+    }
+
+    /** The VAD and its settings, or null when vad.enabled is false. */
+    static VoiceActivity loadVoiceActivity(ServiceConfig c) {
+        if (!c.getBoolean(ServiceConfig.Key.VAD_ENABLED)) {
+            LOG.log(System.Logger.Level.INFO, "voice activity detection off: every frame of audio reaches the model");
+            return null;
+        }
+        VadSettings settings = vadSettings(c);
+        return new VoiceActivity(SileroVad.loadBundled(c.getInt(ServiceConfig.Key.MODEL_THREADS)), settings);
+    }
+
+    /** @throws IllegalArgumentException naming the keys when the VAD settings do not fit together */
+    public static VadSettings vadSettings(ServiceConfig c) {
+        try {
+            return new VadSettings(c.getDouble(ServiceConfig.Key.VAD_THRESHOLD), c.getDouble(ServiceConfig.Key.VAD_NEGATIVE_THRESHOLD),
+                    c.getInt(ServiceConfig.Key.VAD_MIN_SPEECH_MS), c.getInt(ServiceConfig.Key.VAD_MIN_SILENCE_MS),
+                    c.getInt(ServiceConfig.Key.VAD_SPEECH_PAD_MS), c.getBoolean(ServiceConfig.Key.VAD_RESET_PER_UTTERANCE));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("vad.* settings: " + e.getMessage(), e);
+        }
     }
 
     public static TopologySettings topologySettings(ServiceConfig c) {
@@ -192,6 +223,9 @@ public final class EmotionService implements AutoCloseable {
         try {
             if (streams.close(Duration.ofSeconds(30))) {
                 model.close();
+                if (voice != null) {
+                    voice.model().close();
+                }
             } else {
                 // A stream thread may still be inside an ONNX call: freeing the session under it
                 // would be a native use-after-free. The process is ending anyway.

@@ -46,6 +46,13 @@ public final class ServiceConfig {
         MODEL_PATH("model.path", "", "model descriptor JSON (the .onnx beside it); empty: the model bundled in the jar"),
         MODEL_PROVIDER("model.provider", "auto", "ONNX Runtime execution provider: auto (CUDA when present), cuda or cpu"),
         MODEL_THREADS("model.threads", "1", "ONNX Runtime intra-op threads per call", 1, 256),
+        VAD_ENABLED("vad.enabled", "true", "voice activity detection (Silero VAD): emotion over speech only, utterance start/end events; false: every frame of audio reaches the model"),
+        VAD_THRESHOLD("vad.threshold", "0.5", "speech probability at or above which a 32 ms window is speech"),
+        VAD_NEGATIVE_THRESHOLD("vad.negative.threshold", "0.35", "speech probability below which a window is silence; between the two thresholds a window continues what is going on (hysteresis)"),
+        VAD_MIN_SPEECH_MS("vad.min.speech.ms", "250", "speech that confirms an utterance (shorter bursts: clicks, coughs, are dropped; the first frames of an utterance wait this long)", 0, 10_000),
+        VAD_MIN_SILENCE_MS("vad.min.silence.ms", "500", "silence that ends an utterance", 32, 10_000),
+        VAD_SPEECH_PAD_MS("vad.speech.pad.ms", "100", "audio kept for the model before and after an utterance's speech (at most half of vad.min.silence.ms)", 0, 1_000),
+        VAD_RESET_PER_UTTERANCE("vad.reset.per.utterance", "false", "true: the model's recurrent state starts afresh with each utterance; false: it carries across utterances (see the model card for the measured difference)"),
         PROCESSING_GUARANTEE("processing.guarantee", "exactly_once_v2", "Kafka Streams processing guarantee: exactly_once_v2 or at_least_once"),
         COMMIT_INTERVAL_MS("commit.interval.ms", "100", "Kafka Streams commit interval; with exactly-once, events become visible to read_committed consumers at commits", 1, 600_000),
         NUM_STREAM_THREADS("num.stream.threads", "2", "Kafka Streams processing threads per instance (each runs its tasks' inference batches)", 1, 256),
@@ -257,6 +264,12 @@ public final class ServiceConfig {
                 }
             }
             case GATEWAY_RATE_LIMIT_FACTOR -> checkDecimal(k, value, 0.1, 1000, problems);
+            case VAD_THRESHOLD, VAD_NEGATIVE_THRESHOLD -> checkDecimal(k, value, 0.01, 0.99, problems);
+            case VAD_ENABLED, VAD_RESET_PER_UTTERANCE -> {
+                if (!List.of("true", "false").contains(value)) {
+                    problems.add(k.name + " must be true or false, got '" + value + "'");
+                }
+            }
             case GATEWAY_ALERT_THRESHOLD -> checkDecimal(k, value, 0, 1.01, problems);
             case APPLICATION_SERVER -> {
                 if (!value.isEmpty() && !value.matches("[^:\\s]+:\\d{1,5}")) {
@@ -303,6 +316,10 @@ public final class ServiceConfig {
 
     public long getLong(Key k) {
         return Long.parseLong(values.get(k));
+    }
+
+    public boolean getBoolean(Key k) {
+        return Boolean.parseBoolean(values.get(k));
     }
 
     public double getDouble(Key k) {

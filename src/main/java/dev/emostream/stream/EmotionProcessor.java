@@ -15,13 +15,16 @@ import dev.emostream.model.BatchInference;
 import dev.emostream.model.EmotionModel;
 import dev.emostream.model.ModelDescriptor;
 import dev.emostream.model.StreamState;
+import dev.emostream.vad.SpeechGate;
+import dev.emostream.vad.SpeechInference;
+import dev.emostream.vad.VadSettings;
+import dev.emostream.vad.VoiceActivity;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -58,7 +61,8 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
     private final FeatureSpec spec;
     private final int framesPerStep;
     private final StreamCounters counters;
-    private final BatchInference inference;
+    private final VadSettings vad;       // null: no voice activity detection
+    private final SpeechInference<StreamSession> speech;
     private final ChannelSelection downmix = ChannelSelection.downmix();
     private final Map<String, StreamSession> sessions = new HashMap<>();
     /** Sessions with a complete model step queued or an end to emit; insertion order. */
@@ -72,13 +76,16 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
     /** Wall clock of the last record this task processed: a quiet task's streams idle out by the wall clock alone. */
     private long lastRecordWall;
 
-    EmotionProcessor(TopologySettings settings, EmotionModel model, StreamCounters counters) {
+    EmotionProcessor(TopologySettings settings, EmotionModel model, VoiceActivity voice, StreamCounters counters) {
         this.settings = settings;
         this.descriptor = model.descriptor();
         this.spec = descriptor.featureSpec();
         this.framesPerStep = descriptor.framesPerStep();
         this.counters = counters;
-        this.inference = new BatchInference(model, settings.maxBatch(), Math.max(1, settings.maxQueuedFrames() / framesPerStep));
+        this.vad = voice == null ? null : voice.settings();
+        BatchInference inference = new BatchInference(model, settings.maxBatch(), Math.max(1, settings.maxQueuedFrames() / framesPerStep));
+        this.speech = new SpeechInference<>(voice == null ? null : voice.model(), inference, settings.maxBatch(),
+                s -> s.gate, s -> s.model);
     }
 
     @Override
@@ -94,12 +101,12 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
                 try {
-                    StreamSession s = StreamSession.fromBytes(kv.value, descriptor, settings.maxQueuedFrames());
+                    StreamSession s = StreamSession.fromBytes(kv.value, descriptor, vad, settings.maxQueuedFrames());
                     // The stored wall clock is the previous owner's: the idle timeout counts from now,
                     // or every stream would end at once after a restart longer than the timeout.
                     s.lastSeenWall = now;
                     sessions.put(kv.key, s);
-                    if (s.ended() || s.model.queuedFrames() >= framesPerStep) {
+                    if (s.ready(framesPerStep)) {
                         ready.add(s);
                     }
                 } catch (IllegalArgumentException e) {
@@ -176,14 +183,14 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         StreamSession restored = null;
         if (stored != null) {
             try {
-                restored = StreamSession.fromBytes(stored, descriptor, settings.maxQueuedFrames());
+                restored = StreamSession.fromBytes(stored, descriptor, vad, settings.maxQueuedFrames());
             } catch (IllegalArgumentException e) {
                 store.delete(id);
             }
         }
         if (restored != null) {
             sessions.put(id, restored);
-            if (restored.ended() || restored.model.queuedFrames() >= framesPerStep) {
+            if (restored.ready(framesPerStep)) {
                 ready.add(restored);
             }
         }
@@ -281,7 +288,8 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
                 return;
             }
             session = new StreamSession(id, frame.getCallId(), frame.getRole(), rate, encoding, channels,
-                    new FeaturePipeline(spec, rate), new StreamState(descriptor, settings.maxQueuedFrames()));
+                    new FeaturePipeline(spec, rate), new StreamState(descriptor, settings.maxQueuedFrames()),
+                    new SpeechGate(vad, spec, framesPerStep, settings.maxQueuedFrames()));
             session.lastSequence = seq - 1;
             session.nextEventMs = settings.eventHopMs();
             created = true;
@@ -296,9 +304,9 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
                     + settings.maxQueuedFrames() + "): send shorter frames");
             return;
         }
-        if (session.model.queuedFrames() + frames > settings.maxQueuedFrames()) {
+        if (session.waitingFrames() + frames > settings.maxQueuedFrames()) {
             release(id, created);
-            deadLetter(record, DeadLetterReason.STREAM_OVERLOADED, "stream " + id + " has " + session.model.queuedFrames()
+            deadLetter(record, DeadLetterReason.STREAM_OVERLOADED, "stream " + id + " has " + session.waitingFrames()
                     + " feature frames waiting for inference; this frame could pass the limit of " + settings.maxQueuedFrames());
             return;
         }
@@ -316,7 +324,7 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         if (channels > 1) {
             downmix.toMono(samples, 0, count, channels, samples, 0);
         }
-        session.pipeline.accept(samples, 0, count, session.model);
+        session.accept(samples, count);
         long missing = seq - session.lastSequence - 1;
         session.lastSequence = seq;
         session.lastFrameTime = record.timestamp();
@@ -324,13 +332,13 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         if (frame.getEndOfStream()) {
             session.end(END_OF_STREAM);
         }
-        long featureFrames = session.featureFrames(framesPerStep);
+        long featureFrames = session.featureFrames();
         StreamSession.FrameMark lastMark = session.marks.peekLast();
         if (lastMark == null || lastMark.featureFrames() < featureFrames) {
             // Only a frame that completed feature frames can complete a step: one mark per such frame.
             session.marks.add(new StreamSession.FrameMark(featureFrames, seq, record.timestamp()));
         }
-        if (session.ended() || session.model.queuedFrames() >= framesPerStep) {
+        if (session.ready(framesPerStep)) {
             ready.add(session);
         }
         store.put(id, session.toBytes());
@@ -364,22 +372,42 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         return resampled / spec.hopLength() + 3;
     }
 
-    /** Steps every ready stream of this task, batched, and emits their events; then finalises ended streams. */
+    /**
+     * Runs voice activity and the model for every ready stream of this task, batched, and emits their
+     * events; then finalises ended streams.
+     */
     void runInference(long now) {
         if (ready.isEmpty()) {
             return;
         }
-        List<StreamState> states = new ArrayList<>(ready.size());
-        Map<StreamState, StreamSession> owners = new IdentityHashMap<>();
-        for (StreamSession s : ready) {
-            states.add(s.model);
-            owners.put(s.model, s);
-        }
-        inference.runReady(states, (state, step, probabilities) -> onStep(owners.get(state), step, probabilities, now),
-                counters::inferenceCall);
-        for (StreamSession s : ready) {
+        List<StreamSession> streams = new ArrayList<>(ready);
+        speech.run(streams, new SpeechInference.Listener<>() {
+            @Override
+            public void onStep(StreamSession s, long step, float[] probabilities) {
+                EmotionProcessor.this.onStep(s, step, probabilities, now);
+            }
+
+            @Override
+            public void onUtteranceStart(StreamSession s) {
+                long startMs = ms(s.gate.utteranceStartSample());
+                emit(s, EventKind.UTTERANCE_START, startMs, startMs, null, s.lastSequence, s.lastFrameTime, now);
+            }
+
+            @Override
+            public void onUtteranceEnd(StreamSession s) {
+                emit(s, EventKind.UTTERANCE_END, ms(s.gate.utteranceStartSample()), ms(s.gate.utteranceEndSample()),
+                        s.gate.utteranceProbabilities(), s.lastSequence, s.lastFrameTime, now);
+            }
+
+            @Override
+            public void onDecided(StreamSession s) {
+                onSilence(s, now);
+            }
+        }, counters::vadCall, counters::inferenceCall);
+        for (StreamSession s : streams) {
             if (s.ended()) {
-                emit(s, s.lastEventEndMs, s.audioMs(), s.lastSequence, s.lastFrameTime, now, true);
+                emit(s, EventKind.STREAM_END, s.lastEventEndMs, s.audioMs(), s.lastProbabilities, s.lastSequence,
+                        s.lastFrameTime, now);
                 store.delete(s.streamId);
                 ended.put(s.streamId, ByteBuffer.allocate(16).putLong(s.lastSequence).putLong(now).array());
                 sessions.remove(s.streamId);
@@ -391,17 +419,21 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         ready.clear();
     }
 
+    private static long ms(long samples16k) {
+        return samples16k * 1000 / dev.emostream.vad.SileroVad.SAMPLE_RATE;
+    }
+
     private void onStep(StreamSession s, long step, float[] probabilities, long now) {
         if (s.lastProbabilities == null) {
             s.lastProbabilities = new float[probabilities.length];
         }
         System.arraycopy(probabilities, 0, s.lastProbabilities, 0, probabilities.length);
         // Marks of frames whose feature frames are all stepped are done with (keeps the state small).
-        long framesNeeded = (step + 1) * framesPerStep;
+        long framesNeeded = s.gate.stepLastFrame(step) + 1;
         while (s.marks.size() > 1 && s.marks.peekFirst().featureFrames() < framesNeeded) {
             s.marks.pollFirst();
         }
-        long endMs = stepEndMs(step);
+        long endMs = stepEndMs(s, step);
         if (endMs < s.nextEventMs) {
             return;
         }
@@ -411,20 +443,37 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         }
         long sequence = mark == null ? s.lastSequence : mark.sequence();
         long frameTime = mark == null ? s.lastFrameTime : mark.timestamp();
-        emit(s, s.lastEventEndMs, endMs, sequence, frameTime, now, false);
+        emit(s, EventKind.PROGRESS, s.lastEventEndMs, endMs, s.lastProbabilities, sequence, frameTime, now);
+        advance(s, endMs);
+    }
+
+    /** Progress over silence: an event without a label each hop of audio the VAD has decided is not speech. */
+    private void onSilence(StreamSession s, long now) {
+        if (s.gate.inSpeech()) {
+            return;
+        }
+        long decidedMs = ms(s.gate.decidedSamples());
+        if (decidedMs >= s.nextEventMs) {
+            emit(s, EventKind.PROGRESS, s.lastEventEndMs, decidedMs, null, s.lastSequence, s.lastFrameTime, now);
+            advance(s, decidedMs);
+        }
+    }
+
+    private void advance(StreamSession s, long endMs) {
         s.lastEventEndMs = endMs;
         while (s.nextEventMs <= endMs) {
             s.nextEventMs += settings.eventHopMs();
         }
     }
 
-    /** Audio offset (ms) of the end of the last analysis window of model step {@code step}. */
-    long stepEndMs(long step) {
-        return descriptor.stepEndSamples(step) * 1000 / spec.sampleRate();
+    /** Audio offset (ms) of the end of the last analysis window of model step {@code step} of the stream. */
+    long stepEndMs(StreamSession s, long step) {
+        return s.gate.stepEndSample(step) * 1000 / spec.sampleRate();
     }
 
-    private void emit(StreamSession s, long startMs, long endMs, long sequence, long frameTime, long now, boolean isFinal) {
-        float[] p = s.lastProbabilities;
+    private void emit(StreamSession s, EventKind type, long startMs, long endMs, float[] p, long sequence, long frameTime,
+                      long now) {
+        boolean isFinal = type == EventKind.STREAM_END;
         String label = null;
         float confidence = 0;
         List<Float> probabilities = new ArrayList<>(p == null ? 0 : p.length);
@@ -439,6 +488,10 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
             label = descriptor.labels().get(best);
             confidence = p[best];
         }
+        SpeechGate gate = s.gate;
+        boolean vadOn = gate.vadEnabled();
+        boolean inUtterance = vadOn && (type == EventKind.UTTERANCE_START || type == EventKind.UTTERANCE_END
+                || (type == EventKind.PROGRESS && gate.inSpeech()));
         EmotionEvent event = EmotionEvent.newBuilder()
                 .setStreamId(s.streamId)
                 .setCallId(s.callId)
@@ -456,6 +509,12 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
                 .setProcessingLatencyMs(now - frameTime)
                 .setFinal$(isFinal)
                 .setFinalReason(isFinal ? s.endReason : null)
+                .setEventType(type.wireName())
+                .setSpeech(!vadOn || inUtterance)
+                .setUtterance(inUtterance ? gate.utterance() : null)
+                .setUtteranceStartMs(inUtterance ? ms(gate.utteranceStartSample()) : null)
+                .setUtteranceEndMs(type == EventKind.UTTERANCE_END ? ms(gate.utteranceEndSample()) : null)
+                .setSpeechMs(gate.speechFrames() * spec.hopLength() * 1000L / spec.sampleRate())
                 .build();
         byte[] value = Contracts.encode(event);
         // The event carries its frame's timestamp, so output timestamps follow the input, not the wall clock.

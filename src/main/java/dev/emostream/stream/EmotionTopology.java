@@ -1,6 +1,7 @@
 package dev.emostream.stream;
 
 import dev.emostream.model.EmotionModel;
+import dev.emostream.vad.VoiceActivity;
 import java.util.Map;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -30,10 +31,16 @@ public final class EmotionTopology {
     private EmotionTopology() {
     }
 
+    /** The topology without voice activity detection: every frame of audio reaches the model. */
     public static Topology build(TopologySettings settings, EmotionModel model, StreamCounters counters) {
+        return build(settings, model, null, counters);
+    }
+
+    /** The topology; with {@code voice}, emotion over speech only, with utterance events. */
+    public static Topology build(TopologySettings settings, EmotionModel model, VoiceActivity voice, StreamCounters counters) {
         Topology topology = new Topology();
         topology.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), settings.audioTopic());
-        topology.addProcessor(PROCESSOR, () -> new EmotionProcessor(settings, model, counters), SOURCE);
+        topology.addProcessor(PROCESSOR, () -> new EmotionProcessor(settings, model, voice, counters), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(STORE), Serdes.String(), Serdes.ByteArray())
                 .withCachingEnabled()
                 .withLoggingEnabled(Map.of()), PROCESSOR);

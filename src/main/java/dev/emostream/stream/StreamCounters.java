@@ -17,6 +17,9 @@ public final class StreamCounters {
     private final LongAdder finalEvents = new LongAdder();
     private final LongAdder inferenceCalls = new LongAdder();
     private final LongAdder inferenceStreamSteps = new LongAdder();
+    private final LongAdder vadCalls = new LongAdder();
+    private final LongAdder vadWindows = new LongAdder();
+    private final LongAdder vadNanos = new LongAdder();
     private final AtomicLong activeStreams = new AtomicLong();
     private final Map<DeadLetterReason, LongAdder> deadLetters = new EnumMap<>(DeadLetterReason.class);
     private volatile Observer observer = Observer.NONE;
@@ -69,6 +72,27 @@ public final class StreamCounters {
 
     void deadLetter(DeadLetterReason reason) {
         deadLetters.get(reason).increment();
+    }
+
+    /** One voice-activity call over {@code windows} streams' windows (32 ms each). */
+    void vadCall(int windows, long nanos) {
+        vadCalls.increment();
+        vadWindows.add(windows);
+        vadNanos.add(nanos);
+    }
+
+    public long vadCalls() {
+        return vadCalls.sum();
+    }
+
+    /** 32 ms VAD windows run so far. */
+    public long vadWindows() {
+        return vadWindows.sum();
+    }
+
+    /** Time spent in VAD calls so far. */
+    public long vadNanos() {
+        return vadNanos.sum();
     }
 
     void inferenceCall(int streams, long nanos) {

@@ -6,6 +6,8 @@ import dev.emostream.features.FeaturePipeline;
 import dev.emostream.features.StreamingFeatureExtractor;
 import dev.emostream.model.ModelDescriptor;
 import dev.emostream.model.StreamState;
+import dev.emostream.vad.SpeechGate;
+import dev.emostream.vad.VadSettings;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -18,7 +20,7 @@ import java.util.Deque;
  * restarted or migrated task continues the stream exactly where it was.
  */
 final class StreamSession {
-    private static final int FORMAT = 1;
+    private static final int FORMAT = 2;
 
     /** Which frame completed which feature frames: for an event's last_sequence and frame_time. */
     record FrameMark(long featureFrames, long sequence, long timestamp) {
@@ -33,6 +35,8 @@ final class StreamSession {
     /** Null once the stream has ended (the pipeline was flushed into the model state). */
     FeaturePipeline pipeline;
     final StreamState model;
+    /** Voice activity: which frames reach the model, and the current utterance. */
+    final SpeechGate gate;
     long lastSequence;
     long gaps;
     long lastFrameTime;
@@ -45,7 +49,7 @@ final class StreamSession {
     final Deque<FrameMark> marks = new ArrayDeque<>();
 
     StreamSession(String streamId, String callId, String role, int sampleRate, Encoding encoding, int channels,
-                  FeaturePipeline pipeline, StreamState model) {
+                  FeaturePipeline pipeline, StreamState model, SpeechGate gate) {
         this.streamId = streamId;
         this.callId = callId;
         this.role = role;
@@ -54,15 +58,31 @@ final class StreamSession {
         this.channels = channels;
         this.pipeline = pipeline;
         this.model = model;
+        this.gate = gate;
+    }
+
+    /** Feeds mono samples at the stream's rate: features to the gate (or the model), 16 kHz audio to the VAD. */
+    void accept(float[] samples, int count) {
+        pipeline.accept(samples, 0, count, gate.sink(model), gate::acceptSamples);
+    }
+
+    /** Whether the punctuator has work for this stream: a step, a VAD window, or an end. */
+    boolean ready(int framesPerStep) {
+        return ended() || model.queuedFrames() >= framesPerStep || gate.windowsReady() > 0;
+    }
+
+    /** Frames waiting for the VAD or for the model: what the queue limit bounds. */
+    int waitingFrames() {
+        return model.queuedFrames() + gate.pendingFrames();
     }
 
     boolean ended() {
         return endReason != null;
     }
 
-    /** Feature frames the stream has produced so far (stepped and queued). */
-    long featureFrames(int framesPerStep) {
-        return model.stepsDone() * framesPerStep + model.queuedFrames();
+    /** Feature frames the stream has produced so far. */
+    long featureFrames() {
+        return gate.framesIn();
     }
 
     /** Audio taken, in ms of the stream. */
@@ -80,7 +100,8 @@ final class StreamSession {
             return;
         }
         endedSamples = pipeline.samplesAccepted();
-        pipeline.finish(model);
+        pipeline.finish(gate.sink(model), gate::acceptSamples);
+        gate.finish();
         pipeline = null;
         endReason = reason;
     }
@@ -88,8 +109,9 @@ final class StreamSession {
     byte[] toBytes() {
         FeaturePipeline.Snapshot snap = pipeline == null ? null : pipeline.snapshot();
         byte[] state = model.toBytes();
+        byte[] gateBytes = gate.toBytes();
         byte[][] strings = {utf8(streamId), utf8(callId), utf8(role), utf8(encoding.name()), utf8(endReason)};
-        int size = 4 + 4 * 2 + 8 * 7 + 4 + 4 * floats(lastProbabilities) + 4 + marks.size() * 24 + 1 + 4 + state.length;
+        int size = 4 + 4 * 2 + 8 * 7 + 4 + 4 * floats(lastProbabilities) + 4 + marks.size() * 24 + 1 + 4 + state.length + 4 + gateBytes.length;
         for (byte[] s : strings) {
             size += 4 + (s == null ? 0 : s.length);
         }
@@ -127,6 +149,7 @@ final class StreamSession {
             putFloats(out, snap.extractor().pending());
             out.putLong(snap.extractor().framesEmitted()).putLong(snap.extractor().samplesAccepted());
         }
+        out.putInt(gateBytes.length).put(gateBytes);
         out.putInt(state.length).put(state);
         if (out.hasRemaining()) {
             throw new IllegalStateException("stream state size miscounted by " + out.remaining() + " bytes");
@@ -139,7 +162,7 @@ final class StreamSession {
      *
      * @throws IllegalArgumentException if the bytes are not a session of this format and model
      */
-    static StreamSession fromBytes(byte[] bytes, ModelDescriptor descriptor, int maxQueuedFrames) {
+    static StreamSession fromBytes(byte[] bytes, ModelDescriptor descriptor, VadSettings vad, int maxQueuedFrames) {
         try {
             ByteBuffer in = ByteBuffer.wrap(bytes);
             int format = in.getInt();
@@ -185,6 +208,14 @@ final class StreamSession {
                 pipeline.restore(new FeaturePipeline.Snapshot(sampleRate, descriptor.featureSpec(), samplesAccepted,
                         resampler, extractor));
             }
+            int gateLength = in.getInt();
+            if (gateLength < 0 || gateLength > in.remaining()) {
+                throw new IllegalArgumentException("gate state of " + gateLength + " bytes, " + in.remaining() + " left");
+            }
+            byte[] gateBytes = new byte[gateLength];
+            in.get(gateBytes);
+            SpeechGate gate = SpeechGate.fromBytes(gateBytes, vad, descriptor.featureSpec(), descriptor.framesPerStep(),
+                    maxQueuedFrames);
             int stateLength = in.getInt();
             if (stateLength != in.remaining()) {
                 throw new IllegalArgumentException("model state of " + stateLength + " bytes, " + in.remaining() + " left");
@@ -192,7 +223,7 @@ final class StreamSession {
             byte[] state = new byte[stateLength];
             in.get(state);
             StreamSession s = new StreamSession(streamId, callId, role, sampleRate, encoding, channels, pipeline,
-                    StreamState.fromBytes(state, descriptor, maxQueuedFrames));
+                    StreamState.fromBytes(state, descriptor, maxQueuedFrames), gate);
             s.lastSequence = lastSequence;
             s.gaps = gaps;
             s.lastFrameTime = lastFrameTime;

@@ -30,7 +30,9 @@ class ProduceTailCommandTest {
         broker = EmbeddedKafka.start();
         service = EmotionService.start(ServiceConfig.resolve(Map.of(), Map.of(), Map.of(
                 "bootstrap.servers", broker.bootstrapServers(), "application.id", "cli-test",
-                "state.dir", dir.resolve("state").toString(), "model.provider", "cpu")));
+                "state.dir", dir.resolve("state").toString(), "model.provider", "cpu",
+                // Transport test on a synthetic signal: every frame to the model (VAD: VoiceActivityTest, EmotionTopologyVadTest).
+                "vad.enabled", "false")));
         assertTrue(service.awaitRunning(Duration.ofSeconds(60)));
     }
 

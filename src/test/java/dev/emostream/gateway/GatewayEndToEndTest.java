@@ -87,6 +87,8 @@ class GatewayEndToEndTest {
         s.put("num.stream.threads", "1");
         s.put("state.dir", state.toString());
         s.put("model.provider", "cpu");
+        // Compared event for event with the topology without VAD on a synthetic signal.
+        s.put("vad.enabled", "false");
         app = Application.start(ServiceConfig.resolve(Map.of(), Map.of(), s), Duration.ofSeconds(120));
         port = app.gateway().port();
         vertx = Vertx.vertx();

@@ -43,9 +43,10 @@ class EmotionProcessorRestoreTest {
         long restart = 1_800_000_000_000L;
         for (String id : new String[] {"live", "ended"}) {
             StreamSession s = new StreamSession(id, null, null, 16_000, Encoding.S16LE, 1,
-                    new FeaturePipeline(model.descriptor().featureSpec(), 16_000), new StreamState(model.descriptor(), 1000));
+                    new FeaturePipeline(model.descriptor().featureSpec(), 16_000), new StreamState(model.descriptor(), 1000),
+                new dev.emostream.vad.SpeechGate(null, model.descriptor().featureSpec(), model.descriptor().framesPerStep(), 1000));
             float[] voice = TestFrames.voice(16_000, 0.7, 3);
-            s.pipeline.accept(voice, 0, voice.length, s.model);
+            s.accept(voice, voice.length);
             s.nextEventMs = 500;
             s.lastSeenWall = restart - 3_600_000;
             s.lastFrameTime = restart - 3_600_000;
@@ -55,7 +56,7 @@ class EmotionProcessorRestoreTest {
             store.put(id, s.toBytes());
         }
         StreamCounters counters = new StreamCounters();
-        EmotionProcessor processor = new EmotionProcessor(settings, model, counters);
+        EmotionProcessor processor = new EmotionProcessor(settings, model, null, counters);
         context.setCurrentSystemTimeMs(restart);
         context.setCurrentStreamTimeMs(restart - 3_600_000); // no record since the restart
         processor.init(context);

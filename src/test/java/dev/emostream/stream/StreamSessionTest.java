@@ -23,7 +23,8 @@ class StreamSessionTest {
 
     static StreamSession fresh(int rate) {
         return new StreamSession("s", null, "agent", rate, Encoding.S16LE, 1,
-                new FeaturePipeline(model.descriptor().featureSpec(), rate), new StreamState(model.descriptor(), 1000));
+                new FeaturePipeline(model.descriptor().featureSpec(), rate), new StreamState(model.descriptor(), 1000),
+                new dev.emostream.vad.SpeechGate(null, model.descriptor().featureSpec(), model.descriptor().framesPerStep(), 1000));
     }
 
     /** Feeds [from, to) in 20 ms chunks, stepping after each; returns every step's probabilities. */
@@ -32,7 +33,7 @@ class StreamSessionTest {
         BatchInference inference = new BatchInference(model, 4, 100);
         int chunk = rate / 50;
         for (int pos = from; pos < to; pos += chunk) {
-            s.pipeline.accept(signal, pos, Math.min(chunk, to - pos), s.model);
+            s.pipeline.accept(signal, pos, Math.min(chunk, to - pos), s.gate.sink(s.model), s.gate::acceptSamples);
             inference.runReady(List.of(s.model), (st, i, p) -> steps.add(p.clone()));
         }
         if (end) {
@@ -56,7 +57,7 @@ class StreamSessionTest {
             first.marks.add(new StreamSession.FrameMark(12, 41, 1234));
             List<float[]> steps = feed(first, signal, 0, cut, rate, false);
             byte[] bytes = first.toBytes();
-            StreamSession restored = StreamSession.fromBytes(bytes, model.descriptor(), 1000);
+            StreamSession restored = StreamSession.fromBytes(bytes, model.descriptor(), null, 1000);
             assertArrayEquals(bytes, restored.toBytes(), "bytes round trip");
             assertEquals(41, restored.lastSequence);
             assertEquals(1500, restored.nextEventMs);
@@ -79,9 +80,9 @@ class StreamSessionTest {
         byte[] bytes = s.toBytes();
         byte[] damaged = Arrays.copyOf(bytes, keep);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> StreamSession.fromBytes(damaged, model.descriptor(), 1000));
+                () -> StreamSession.fromBytes(damaged, model.descriptor(), null, 1000));
         assertEquals(true, e.getMessage().startsWith("unreadable stream state"));
         byte[] longer = Arrays.copyOf(bytes, bytes.length + 1);
-        assertThrows(IllegalArgumentException.class, () -> StreamSession.fromBytes(longer, model.descriptor(), 1000));
+        assertThrows(IllegalArgumentException.class, () -> StreamSession.fromBytes(longer, model.descriptor(), null, 1000));
     }
 }

@@ -1,0 +1,171 @@
+package dev.emostream.stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.emostream.audio.Encoding;
+import dev.emostream.contract.EmotionEvent;
+import dev.emostream.features.FeaturePipeline;
+import dev.emostream.model.EmotionModel;
+import dev.emostream.model.StreamState;
+import dev.emostream.testing.SpeechSignals;
+import dev.emostream.vad.SileroVad;
+import dev.emostream.vad.SpeechClassifier;
+import dev.emostream.vad.SpeechGate;
+import dev.emostream.vad.VadSettings;
+import dev.emostream.vad.VoiceActivity;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The topology with voice activity detection: utterance events, silence without labels, same results as one stream offline. */
+class EmotionTopologyVadTest {
+    static final EmotionModel model = TestModel.get();
+    static SileroVad vad;
+
+    @BeforeAll
+    static void load() {
+        vad = SileroVad.loadBundled(1);
+    }
+
+    @AfterAll
+    static void close() {
+        vad.close();
+    }
+
+    static SpeechSignals.Composed signal() throws Exception {
+        return new SpeechSignals().silence(1.2).speech(SpeechSignals.speak("I can't believe you did that to me", "en-us"))
+                .silence(1.0).noise(1.0, -40)
+                .speech(SpeechSignals.speak("Thank you so much, this is wonderful news", "en-gb")).silence(1.5).build();
+    }
+
+    @Test
+    void eventsFollowTheUtterancesAndEqualTheSingleStreamClassifier() throws Exception {
+        SpeechSignals.assumeEspeak();
+        float[] audio = signal().samples();
+        TopologySettings settings = EmotionTopologyTest.SETTINGS;
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "emostream-vad-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        List<EmotionEvent> events = new ArrayList<>();
+        try (TopologyTestDriver driver = new TopologyTestDriver(
+                EmotionTopology.build(settings, model, new VoiceActivity(vad, VadSettings.DEFAULTS), new StreamCounters()), props,
+                EmotionTopologyTest.START)) {
+            TestInputTopic<String, byte[]> in = driver.createInputTopic("audio", new StringSerializer(), new ByteArraySerializer());
+            TestOutputTopic<String, byte[]> out = driver.createOutputTopic("emotions", new StringDeserializer(), new ByteArrayDeserializer());
+            java.time.Instant clock = EmotionTopologyTest.START;
+            var frames = TestFrames.frames("v", audio, 16_000, Encoding.S16LE, 100, true);
+            // What the processor hears: the signal after the s16le round trip.
+            float[] heard = new float[audio.length];
+            int at = 0;
+            for (var f : frames) {
+                var b = f.getPayload();
+                at += dev.emostream.audio.SampleDecoder.decode(Encoding.S16LE, b.array(), b.arrayOffset() + b.position(),
+                        b.remaining(), heard, at);
+            }
+            audio = java.util.Arrays.copyOf(heard, at);
+            for (var f : frames) {
+                in.pipeInput("v", dev.emostream.contract.Contracts.encode(f), clock);
+                clock = clock.plusMillis(100);
+                driver.advanceWallClockTime(Duration.ofMillis(100));
+            }
+            out.readRecordsToList().forEach(r -> events.add(EmotionTopologyTest.decode(r.value())));
+        }
+        // The same audio through the single-stream path (what eval and classify run).
+        List<long[]> utterances = new ArrayList<>();
+        List<float[]> means = new ArrayList<>();
+        new SpeechClassifier(model, vad, VadSettings.DEFAULTS, 16_000, 1000, new SpeechClassifier.Listener() {
+            @Override
+            public void onStep(long step, long endSample, long speechFrames, float[] probabilities) {
+            }
+
+            @Override
+            public void onUtteranceEnd(int utterance, long startSample, long endSample, float[] probabilities) {
+                utterances.add(new long[] {startSample * 1000 / 16_000, endSample * 1000 / 16_000});
+                means.add(probabilities);
+            }
+        }).streamAll(audio, 1600);
+
+        List<EmotionEvent> starts = events.stream().filter(e -> e.getEventType().equals("utterance_start")).toList();
+        List<EmotionEvent> ends = events.stream().filter(e -> e.getEventType().equals("utterance_end")).toList();
+        assertEquals(2, starts.size(), events.toString());
+        assertEquals(2, ends.size());
+        assertEquals(2, utterances.size());
+        for (int i = 0; i < 2; i++) {
+            assertEquals(i, ends.get(i).getUtterance());
+            assertNull(starts.get(i).getLabel(), "an utterance starts before any emotion of it");
+            assertEquals(utterances.get(i)[0], ends.get(i).getUtteranceStartMs());
+            assertEquals(utterances.get(i)[1], ends.get(i).getUtteranceEndMs());
+            assertNotNull(ends.get(i).getLabel());
+            float[] p = new float[ends.get(i).getProbabilities().size()];
+            for (int k = 0; k < p.length; k++) {
+                p[k] = ends.get(i).getProbabilities().get(k);
+            }
+            assertArrayEquals(means.get(i), p, 1e-5f, "utterance " + i + "'s result equals the single-stream path");
+        }
+        for (EmotionEvent e : events) {
+            if (e.getEventType().equals("progress") && !e.getSpeech()) {
+                assertNull(e.getLabel(), "no emotion over silence: " + e);
+                assertNull(e.getUtterance());
+            }
+            if (e.getEventType().equals("progress") && e.getSpeech()) {
+                assertNotNull(e.getLabel());
+                assertNotNull(e.getUtterance());
+            }
+        }
+        assertTrue(events.stream().anyMatch(e -> e.getEventType().equals("progress") && !e.getSpeech()),
+                "the silence before the first utterance gets progress events");
+        EmotionEvent last = events.get(events.size() - 1);
+        assertEquals("stream_end", last.getEventType());
+        assertTrue(last.getFinal$());
+        assertTrue(last.getSpeechMs() > 2000 && last.getSpeechMs() < audio.length / 16, "speech heard: " + last.getSpeechMs());
+    }
+
+    @Test
+    void aRestoredStreamContinuesItsUtteranceExactly() throws Exception {
+        SpeechSignals.assumeEspeak();
+        float[] audio = signal().samples();
+        int cut = (int) (2.0 * 16_000); // inside the first utterance
+        List<float[]> straight = run(audio, -1);
+        List<float[]> restored = run(audio, cut);
+        assertEquals(straight.size(), restored.size());
+        for (int i = 0; i < straight.size(); i++) {
+            assertArrayEquals(straight.get(i), restored.get(i), 1e-6f, "step " + i);
+        }
+    }
+
+    /** Streams through a session, round-tripping it through bytes at {@code cut} (unless -1); returns every step. */
+    private static List<float[]> run(float[] audio, int cut) {
+        var d = model.descriptor();
+        StreamSession s = new StreamSession("s", null, null, 16_000, Encoding.S16LE, 1, new FeaturePipeline(d.featureSpec(), 16_000),
+                new StreamState(d, 1000), new SpeechGate(VadSettings.DEFAULTS, d.featureSpec(), d.framesPerStep(), 1000));
+        var inference = new dev.emostream.vad.SpeechInference<StreamSession>(vad,
+                new dev.emostream.model.BatchInference(model, 4, 250), 4, x -> x.gate, x -> x.model);
+        List<float[]> steps = new ArrayList<>();
+        StreamSession[] holder = {s};
+        for (int pos = 0; pos < audio.length; pos += 320) {
+            if (cut >= 0 && pos == cut) {
+                holder[0] = StreamSession.fromBytes(holder[0].toBytes(), d, VadSettings.DEFAULTS, 1000);
+            }
+            float[] chunk = java.util.Arrays.copyOfRange(audio, pos, Math.min(audio.length, pos + 320));
+            holder[0].accept(chunk, chunk.length);
+            inference.run(List.of(holder[0]), (x, step, p) -> steps.add(p.clone()), (b, n) -> { }, (b, n) -> { });
+        }
+        return steps;
+    }
+}
