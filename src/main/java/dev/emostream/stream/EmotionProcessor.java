@@ -390,13 +390,15 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
             @Override
             public void onUtteranceStart(StreamSession s) {
                 long startMs = ms(s.gate.utteranceStartSample());
-                emit(s, EventKind.UTTERANCE_START, startMs, startMs, null, s.lastSequence, s.lastFrameTime, now);
+                StreamSession.FrameMark m = decidedMark(s);
+                emit(s, EventKind.UTTERANCE_START, startMs, startMs, null, m.sequence(), m.timestamp(), now);
             }
 
             @Override
             public void onUtteranceEnd(StreamSession s) {
+                StreamSession.FrameMark m = decidedMark(s);
                 emit(s, EventKind.UTTERANCE_END, ms(s.gate.utteranceStartSample()), ms(s.gate.utteranceEndSample()),
-                        s.gate.utteranceProbabilities(), s.lastSequence, s.lastFrameTime, now);
+                        s.gate.utteranceProbabilities(), m.sequence(), m.timestamp(), now);
             }
 
             @Override
@@ -447,16 +449,39 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         advance(s, endMs);
     }
 
-    /** Progress over silence: an event without a label each hop of audio the VAD has decided is not speech. */
+    /**
+     * Progress over silence: an event without a label at each hop of audio the VAD has decided is
+     * not speech (at the hop itself, so events do not depend on how the audio was batched).
+     */
     private void onSilence(StreamSession s, long now) {
-        if (s.gate.inSpeech()) {
-            return;
+        if (s.gate.inSpeech() || s.gate.utteranceEnded()) {
+            return; // an ended utterance's last steps come first (onDecided is called again once it is closed)
         }
         long decidedMs = ms(s.gate.decidedSamples());
-        if (decidedMs >= s.nextEventMs) {
-            emit(s, EventKind.PROGRESS, s.lastEventEndMs, decidedMs, null, s.lastSequence, s.lastFrameTime, now);
-            advance(s, decidedMs);
+        while (decidedMs >= s.nextEventMs) {
+            StreamSession.FrameMark m = decidedMark(s);
+            long endMs = s.nextEventMs;
+            emit(s, EventKind.PROGRESS, s.lastEventEndMs, endMs, null, m.sequence(), m.timestamp(), now);
+            advance(s, endMs);
         }
+        if (s.model.queuedFrames() == 0) {
+            // No step is waiting for frames before the decided audio: their marks are done with.
+            long frames = s.gate.framesEndingBy(s.gate.decidedSamples());
+            while (s.marks.size() > 1 && s.marks.peekFirst().featureFrames() < frames) {
+                s.marks.pollFirst();
+            }
+        }
+    }
+
+    /** The frame whose audio completed what the VAD has decided (for an event's last_sequence and frame_time). */
+    private StreamSession.FrameMark decidedMark(StreamSession s) {
+        long frames = s.gate.framesEndingBy(Math.min(s.gate.decidedSamples(), Long.MAX_VALUE / 2));
+        for (StreamSession.FrameMark m : s.marks) {
+            if (m.featureFrames() >= frames) {
+                return m;
+            }
+        }
+        return new StreamSession.FrameMark(frames, s.lastSequence, s.lastFrameTime);
     }
 
     private void advance(StreamSession s, long endMs) {

@@ -134,6 +134,10 @@ public final class SpeechGate {
         return framesIn;
     }
 
+    public boolean finished() {
+        return finished;
+    }
+
     /** The stream has ended: what is left is decided once the driver has run the last windows. */
     public void finish() {
         finished = true;
@@ -315,6 +319,11 @@ public final class SpeechGate {
     /** Samples (16 kHz) decided so far; with VAD off, everything the extractor has framed. */
     public long decidedSamples() {
         return settings == null ? Long.MAX_VALUE : Math.min(segmenter.decidedUntil(), samplesIn);
+    }
+
+    /** Feature frames whose audio lies wholly before {@code sample}. */
+    public long framesEndingBy(long sample) {
+        return sample < win ? 0 : (sample - win) / hop + 1;
     }
 
     /** Speech heard so far, in feature frames that went to the model. */

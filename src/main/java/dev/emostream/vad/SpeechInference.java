@@ -3,11 +3,9 @@ package dev.emostream.vad;
 import dev.emostream.model.BatchInference;
 import dev.emostream.model.StreamState;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -83,6 +81,7 @@ public final class SpeechInference<S> {
                 if (gate.utteranceEnded()) {
                     listener.onUtteranceEnd(s);
                     gate.closeUtterance(modelOf.apply(s));
+                    listener.onDecided(s);
                     again = true; // its next windows can run now
                 }
             }
@@ -95,7 +94,6 @@ public final class SpeechInference<S> {
         float[] input = new float[0];
         float[] state = new float[0];
         float[] probs = new float[0];
-        Set<S> decided = Collections.newSetFromMap(new IdentityHashMap<>());
         while (true) {
             ready.clear();
             for (S s : streams) {
@@ -135,12 +133,14 @@ public final class SpeechInference<S> {
                 if (g.utterance() != before) {
                     listener.onUtteranceStart(s);
                 }
-                decided.add(s);
+                // After every window, so what the listener sees depends on the audio alone, not on how
+                // many windows one call happened to cover.
+                listener.onDecided(s);
             }
         }
         for (S s : streams) {
             SpeechGate g = gateOf.apply(s);
-            if (g.finishIfDrained(modelOf.apply(s)) != SpeechSegmenter.Change.NONE || decided.contains(s)) {
+            if (g.finishIfDrained(modelOf.apply(s)) != SpeechSegmenter.Change.NONE || g.vadEnabled() && g.finished()) {
                 listener.onDecided(s);
             }
         }
