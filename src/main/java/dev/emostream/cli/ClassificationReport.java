@@ -23,6 +23,7 @@ final class ClassificationReport {
     private final long[] correctAtSpeech = new long[CHECKPOINTS.length];
     private long correctMean;
     private boolean bySpeech;
+    private boolean timed;
     private long clips;
 
     ClassificationReport(List<String> labels) {
@@ -43,8 +44,9 @@ final class ClassificationReport {
      */
     synchronized void add(int truth, int predicted, int[] predictedAt, int[] predictedAtSpeech, int predictedMean) {
         confusion[truth][predicted]++;
+        timed |= predictedAt != null;
         for (int i = 0; i < CHECKPOINTS.length; i++) {
-            if (predictedAt[i] == truth) {
+            if (predictedAt != null && predictedAt[i] == truth) {
                 correctAt[i]++;
             }
             if (predictedAtSpeech != null && predictedAtSpeech[i] == truth) {
@@ -138,7 +140,9 @@ final class ClassificationReport {
         for (int i = 0; i < CHECKPOINTS.length; i++) {
             at.put(Double.toString(CHECKPOINTS[i]), accuracyAt(i));
         }
-        json.put("accuracy_after_seconds", at);
+        if (timed) {
+            json.put("accuracy_after_seconds", at);
+        }
         if (bySpeech) {
             Map<String, Double> speech = new LinkedHashMap<>();
             for (int i = 0; i < CHECKPOINTS.length; i++) {
@@ -198,7 +202,7 @@ final class ClassificationReport {
             out.println(row);
         }
         out.println();
-        for (int i = 0; i < CHECKPOINTS.length; i++) {
+        for (int i = 0; timed && i < CHECKPOINTS.length; i++) {
             out.printf(Locale.ROOT, "accuracy after %.1f s of audio: %.4f%n", CHECKPOINTS[i], accuracyAt(i));
         }
         if (bySpeech) {

@@ -70,8 +70,16 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--no-vad", description = "Classify all audio (no voice activity detection): the decision after N s is then after N s of audio only.")
     boolean noVad;
 
-    @Option(names = "--vad-reset-per-utterance", description = "Reset the model's recurrent state at each utterance (the service's vad.reset.per.utterance).")
-    boolean vadResetPerUtterance;
+    @Option(names = "--vad-carry-state", description = "Carry the model's state across utterances instead of resetting it at each (the service's vad.reset.per.utterance=false).")
+    boolean vadCarryState;
+
+    @Option(names = "--chain", paramLabel = "N", defaultValue = "1",
+            description = "Stream N clips of one speaker back to back as one stream (silence between, --gap-ms), as in a call; "
+                    + "each clip is decided by the utterances starting in it. Needs the VAD and a 'speaker' column (default: 1, each clip alone).")
+    int chain;
+
+    @Option(names = "--gap-ms", paramLabel = "MS", defaultValue = "1000", description = "Silence between chained clips (default: ${DEFAULT-VALUE}).")
+    int gapMs;
 
     @Mixin
     ModelOptions modelOptions;
@@ -95,6 +103,12 @@ final class EvalCommand implements Callable<Integer> {
         int workers = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (workers < 1 || workers > 64) {
             throw new ParameterException(commandSpec.commandLine(), "--threads must be in [1, 64], got " + workers);
+        }
+        if (chain < 1 || chain > 100 || gapMs < 0 || gapMs > 60_000) {
+            throw new ParameterException(commandSpec.commandLine(), "--chain must be in [1, 100] and --gap-ms in [0, 60000]");
+        }
+        if (chain > 1 && noVad) {
+            throw new ParameterException(commandSpec.commandLine(), "--chain decides clips by their utterances: it needs the VAD (drop --no-vad)");
         }
         PrintWriter out = commandSpec.commandLine().getOut();
         PrintWriter err = commandSpec.commandLine().getErr();
@@ -128,8 +142,8 @@ final class EvalCommand implements Callable<Integer> {
             if (!restrictLabels) {
                 Arrays.fill(allowed, true);
             }
-            out.printf(Locale.ROOT, "model %s on %s; %d clips, %d ms chunks, %s%s%s%n", d.modelVersion(), model.provider(),
-                    rows.size(), chunkMs, noVad ? "no VAD" : "VAD on" + (vadResetPerUtterance ? " (state reset per utterance)" : ""), restrictLabels ? ", decisions among the manifest's labels" : "",
+            out.printf(Locale.ROOT, "model %s on %s; %d clips%s, %d ms chunks, %s%s%s%n", d.modelVersion(), model.provider(),
+                    rows.size(), chain > 1 ? " in chains of " + chain + " per speaker (" + gapMs + " ms apart)" : "", chunkMs, noVad ? "no VAD" : "VAD on" + (vadCarryState ? " (state carried across utterances)" : ""), restrictLabels ? ", decisions among the manifest's labels" : "",
                     skipped > 0 ? "; " + skipped + " rows skipped (label not in the model)" : "");
             out.flush();
 
@@ -138,26 +152,48 @@ final class EvalCommand implements Callable<Integer> {
             ProgressBar progress = ProgressBar.forStderr(rows.size(), "clips");
             ExecutorService pool = Executors.newFixedThreadPool(workers);
             try {
-                List<Future<ClipResult>> futures = new ArrayList<>();
-                for (Map<String, String> row : rows) {
-                    futures.add(pool.submit(() -> {
-                        ClipResult r = evaluate(model, vad, base.resolve(row.get(Manifest.FILE_COLUMN)),
-                                labels.indexOf(row.get("emotion")), allowed);
-                        progress.step(r.error() == null);
-                        return r;
-                    }));
+                List<Future<List<ClipResult>>> futures = new ArrayList<>();
+                if (chain > 1) {
+                    if (!m.columns().contains("speaker")) {
+                        throw new IllegalArgumentException("--chain needs a 'speaker' column in " + manifest);
+                    }
+                    List<ChainEvaluation.Clip> clips = new ArrayList<>();
+                    List<String> owners = new ArrayList<>();
+                    for (Map<String, String> row : rows) {
+                        clips.add(new ChainEvaluation.Clip(base.resolve(row.get(Manifest.FILE_COLUMN)), labels.indexOf(row.get("emotion"))));
+                        owners.add(row.get("speaker"));
+                    }
+                    for (List<ChainEvaluation.Clip> c : ChainEvaluation.chains(clips, owners, chain, 1)) {
+                        futures.add(pool.submit(() -> {
+                            List<ClipResult> r = ChainEvaluation.evaluate(model, vad, vadSettings(), c, gapMs, chunkMs,
+                                    modelOptions.maxQueuedFrames, allowed);
+                            r.forEach(x -> progress.step(x.error() == null));
+                            return r;
+                        }));
+                    }
+                } else {
+                    for (Map<String, String> row : rows) {
+                        futures.add(pool.submit(() -> {
+                            ClipResult r = evaluate(model, vad, base.resolve(row.get(Manifest.FILE_COLUMN)),
+                                    labels.indexOf(row.get("emotion")), allowed);
+                            progress.step(r.error() == null);
+                            return List.of(r);
+                        }));
+                    }
                 }
-                for (Future<ClipResult> f : futures) {
-                    ClipResult r;
+                for (Future<List<ClipResult>> f : futures) {
+                    List<ClipResult> results;
                     try {
-                        r = f.get();
+                        results = f.get();
                     } catch (ExecutionException e) {
                         throw new IllegalStateException("worker failed: " + e.getCause(), e.getCause());
                     }
-                    if (r.error() != null) {
-                        failures.add(r);
-                    } else {
-                        report.add(r.truth(), r.end(), r.at(), r.atSpeech(), r.mean());
+                    for (ClipResult r : results) {
+                        if (r.error() != null) {
+                            failures.add(r);
+                        } else {
+                            report.add(r.truth(), r.end(), r.at(), r.atSpeech(), r.mean());
+                        }
                     }
                 }
             } finally {
@@ -200,10 +236,7 @@ final class EvalCommand implements Callable<Integer> {
             }
             int sampleRate = d.featureSpec().sampleRate();
             int hop = d.featureSpec().hopLength();
-            VadSettings settings = new VadSettings(VadSettings.DEFAULTS.threshold(), VadSettings.DEFAULTS.negativeThreshold(),
-                    VadSettings.DEFAULTS.minSpeechMs(), VadSettings.DEFAULTS.minSilenceMs(), VadSettings.DEFAULTS.speechPadMs(),
-                    vadResetPerUtterance);
-            SpeechClassifier stream = new SpeechClassifier(model, vad, settings, rate, modelOptions.maxQueuedFrames,
+            SpeechClassifier stream = new SpeechClassifier(model, vad, vadSettings(), rate, modelOptions.maxQueuedFrames,
                     (step, endSample, speechFrames, probs) -> {
                         int decision = argmaxAllowed(probs, allowed);
                         end[0] = decision;
@@ -231,6 +264,13 @@ final class EvalCommand implements Callable<Integer> {
         } catch (Exception e) {
             return new ClipResult(file.toString(), truth, Main.describe(e));
         }
+    }
+
+    /** The service's default VAD settings, with the state carried across utterances if asked. */
+    private VadSettings vadSettings() {
+        VadSettings d = VadSettings.DEFAULTS;
+        return new VadSettings(d.threshold(), d.negativeThreshold(), d.minSpeechMs(), d.minSilenceMs(), d.speechPadMs(),
+                !vadCarryState);
     }
 
     static int argmaxAllowed(float[] p, boolean[] allowed) {

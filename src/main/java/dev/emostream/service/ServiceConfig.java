@@ -52,7 +52,7 @@ public final class ServiceConfig {
         VAD_MIN_SPEECH_MS("vad.min.speech.ms", "250", "speech that confirms an utterance (shorter bursts: clicks, coughs, are dropped; the first frames of an utterance wait this long)", 0, 10_000),
         VAD_MIN_SILENCE_MS("vad.min.silence.ms", "500", "silence that ends an utterance", 32, 10_000),
         VAD_SPEECH_PAD_MS("vad.speech.pad.ms", "100", "audio kept for the model before and after an utterance's speech (at most half of vad.min.silence.ms)", 0, 1_000),
-        VAD_RESET_PER_UTTERANCE("vad.reset.per.utterance", "false", "true: the model's recurrent state starts afresh with each utterance; false: it carries across utterances (see the model card for the measured difference)"),
+        VAD_RESET_PER_UTTERANCE("vad.reset.per.utterance", "true", "true: the model's state (LSTM and running normalisation) starts afresh with each utterance; false: it carries across utterances (measured worse: see the model card)"),
         PROCESSING_GUARANTEE("processing.guarantee", "exactly_once_v2", "Kafka Streams processing guarantee: exactly_once_v2 or at_least_once"),
         COMMIT_INTERVAL_MS("commit.interval.ms", "100", "Kafka Streams commit interval; with exactly-once, events become visible to read_committed consumers at commits", 1, 600_000),
         NUM_STREAM_THREADS("num.stream.threads", "2", "Kafka Streams processing threads per instance (each runs its tasks' inference batches)", 1, 256),

@@ -321,6 +321,11 @@ public final class SpeechGate {
         return settings == null ? Long.MAX_VALUE : Math.min(segmenter.decidedUntil(), samplesIn);
     }
 
+    /** Samples (16 kHz) the VAD has been given. */
+    public long samplesHeard() {
+        return samplesIn;
+    }
+
     /** Feature frames whose audio lies wholly before {@code sample}. */
     public long framesEndingBy(long sample) {
         return sample < win ? 0 : (sample - win) / hop + 1;

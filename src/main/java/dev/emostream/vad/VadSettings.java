@@ -20,7 +20,7 @@ public record VadSettings(double threshold, double negativeThreshold, int minSpe
     public static final int WINDOW_MS = SileroVad.WINDOW * 1000 / SileroVad.SAMPLE_RATE;
     static final int MAX_MS = 60_000;
 
-    public static final VadSettings DEFAULTS = new VadSettings(0.5, 0.35, 250, 500, 100, false);
+    public static final VadSettings DEFAULTS = new VadSettings(0.5, 0.35, 250, 500, 100, true);
 
     public VadSettings {
         if (!(threshold > 0 && threshold < 1)) {
