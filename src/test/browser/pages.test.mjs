@@ -18,6 +18,8 @@ const TOKEN = process.env.TOKEN ?? '';
 const FAKE_AUDIO_WAV = process.env.FAKE_AUDIO_WAV ?? '';
 const ARTIFACT_DIR = process.env.ARTIFACT_DIR || 'artifacts';
 const STREAM_ID = process.env.STREAM_ID || `browser-test-${Date.now().toString(36)}`;
+// With voice activity detection on (and speech in the WAV), the pages must show utterance results.
+const EXPECT_UTTERANCES = process.env.EXPECT_UTTERANCES === '1';
 const SECOND_STREAM_ID = `${STREAM_ID}-quiet`;
 const CALL_ID = `${STREAM_ID}-call`;
 
@@ -217,6 +219,22 @@ try {
     check(await alert.getAttribute('role') === 'alert', 'the alert element should have role="alert"');
     console.log(`    alert: ${(await alert.innerText()).replace(/\s+/g, ' ').trim()}`);
   });
+
+  if (EXPECT_UTTERANCES) {
+    await step('voice activity: both pages show an utterance result and the speech state', async () => {
+      const item = dashboard.locator(`.stream-card[data-stream-id="${STREAM_ID}"] .utterance`).first();
+      await item.waitFor({ state: 'visible', timeout: LABEL_TIMEOUT_MS });
+      const text = await item.textContent();
+      console.log(`    dashboard utterance: ${text}`);
+      check(/^utterance \d+: \w+ \d+%/.test(text), `the utterance result should read "utterance N: label P%", is "${text}"`);
+      const badge = dashboard.locator(`.stream-card[data-stream-id="${STREAM_ID}"] .speech`);
+      check(['speaking', 'silence'].includes((await badge.textContent()).trim()), 'the card should show speaking or silence');
+      const mine = mic.locator('#utterance');
+      await mine.waitFor({ state: 'visible', timeout: LABEL_TIMEOUT_MS });
+      check(/^Last utterance: \w+ \d+%/.test(await mine.textContent()), 'the mic page should show its last utterance');
+      check(['speaking', 'silence'].includes((await mic.locator('#speech').textContent()).trim()), 'the mic page should show the speech state');
+    });
+  }
 
   await step('screenshots while streaming', async () => {
     await mic.waitForTimeout(1500); // a few more events, so the timelines have some length

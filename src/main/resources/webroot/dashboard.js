@@ -16,6 +16,8 @@ import {
 // 600 events at the usual 500 ms hop are the last 5 minutes of a stream: enough to read the trend of a
 // call, and a bound on memory and drawing work however long the call is.
 const MAX_POINTS = 600;
+/** Utterance results listed per stream card (newest first). */
+const MAX_UTTERANCES = 5;
 // A stream without events for this long is shown as idle (its client probably went away silently).
 const IDLE_MS = 15_000;
 // A stream still not final after this long without events is dropped: we missed its final event (the
@@ -223,6 +225,8 @@ function newStream(event) {
     final: false,
     finalReason: null,
     finalAt: 0,
+    speech: null,          // null: the service runs without voice activity detection
+    utterances: [],        // the latest utterance results, newest first: { index, label, confidence, startMs, endMs }
     lastEventAt: Date.now(),
     idle: false,
     aboveThreshold: false, // the alert label's latest probability is above the threshold
@@ -250,7 +254,23 @@ function onEvent(event) {
   if (Number.isFinite(event.audio_end_ms)) stream.audioMs = event.audio_end_ms;
   if (Number.isFinite(event.processing_latency_ms)) stream.latencyMs = event.processing_latency_ms;
 
-  // The final event of a very short stream has no label and no probabilities: nothing to plot.
+  // Voice activity: events over silence carry speech=false and no label; an utterance's own result
+  // (probabilities averaged over it) is listed, not plotted (the chart is the live posterior).
+  if (typeof event.speech === 'boolean' && event.event_type != null) stream.speech = event.speech;
+  if (event.event_type === 'utterance_end') {
+    if (event.label != null) {
+      stream.utterances.unshift({
+        index: event.utterance, label: event.label, confidence: event.confidence,
+        startMs: event.utterance_start_ms, endMs: event.utterance_end_ms,
+      });
+      stream.utterances.length = Math.min(stream.utterances.length, MAX_UTTERANCES);
+    }
+    stream.speech = false;
+    markDirty(stream);
+    return;
+  }
+  // Events over silence, an utterance's start, and the final event of a stream without speech have no
+  // label and no probabilities: nothing to plot.
   if (event.label != null && Array.isArray(event.probabilities) && event.probabilities.length) {
     const probabilities = alignProbabilities(event, labels);
     addPoint(stream.points, stream.audioMs, probabilities, MAX_POINTS);
@@ -351,8 +371,10 @@ function createCard(stream) {
       <span class="label"></span>
       <span class="confidence"></span>
       <span class="card-meta"><span class="audio-time"></span><span class="latency"></span></span>
+      <span class="badge speech" hidden></span>
     </div>
-    <svg class="chart"></svg>`;
+    <svg class="chart"></svg>
+    <ol class="utterances" aria-label="utterance results"></ol>`;
   const refs = {
     root: card,
     id: card.querySelector('.stream-id'),
@@ -363,6 +385,8 @@ function createCard(stream) {
     confidence: card.querySelector('.confidence'),
     audioTime: card.querySelector('.audio-time'),
     latency: card.querySelector('.latency'),
+    speech: card.querySelector('.speech'),
+    utterances: card.querySelector('.utterances'),
   };
   refs.id.textContent = stream.id;
   refs.id.title = stream.id;
@@ -400,6 +424,19 @@ function renderStream(stream) {
   card.audioTime.textContent = `audio ${formatMs(stream.audioMs)}`;
   card.latency.textContent = stream.latencyMs != null ? ` · ${stream.latencyMs} ms latency` : '';
   card.timeline.render(stream.points);
+  card.speech.hidden = stream.speech == null || stream.final;
+  card.speech.textContent = stream.speech ? 'speaking' : 'silence';
+  card.speech.className = `badge speech speech-${stream.speech ? 'on' : 'off'}`;
+  root.dataset.speech = String(stream.speech);
+  card.utterances.replaceChildren(...stream.utterances.map((u) => {
+    const item = document.createElement('li');
+    item.className = 'utterance';
+    item.dataset.label = u.label;
+    const range = Number.isFinite(u.startMs) && Number.isFinite(u.endMs) ? ` · ${formatMs(u.startMs)}–${formatMs(u.endMs)}` : '';
+    item.textContent = `utterance ${Number.isInteger(u.index) ? u.index + 1 : '?'}: ${u.label} ${formatPercent(u.confidence)}${range}`;
+    item.style.borderLeftColor = labelColor(u.label, Math.max(0, labels.indexOf(u.label)));
+    return item;
+  }));
 
   renderAlert(stream);
 }

@@ -52,6 +52,8 @@ const el = {
   error: document.getElementById('error'),
   labelSwatch: document.getElementById('label-swatch'),
   label: document.getElementById('label'),
+  speech: document.getElementById('speech'),
+  utterance: document.getElementById('utterance'),
   confidence: document.getElementById('confidence'),
   finalTag: document.getElementById('final-tag'),
   bars: document.getElementById('bars'),
@@ -325,7 +327,20 @@ function onEvent(s, event) {
   if (event.stream_id !== s.streamId) return;
   // The page works without /v1/info: then the first event tells the labels.
   if (!labels.length && Array.isArray(event.labels) && event.labels.length) setLabels(event.labels);
-  if (event.label != null && Array.isArray(event.probabilities) && event.probabilities.length) {
+  // With voice activity detection the service says whether you are speaking; an utterance's own
+  // result (averaged over it) is shown as such, not plotted.
+  if (typeof event.speech === 'boolean' && event.event_type != null) {
+    el.speech.hidden = false;
+    el.speech.textContent = event.speech && event.event_type !== 'utterance_end' ? 'speaking' : 'silence';
+    el.speech.dataset.speech = String(event.speech && event.event_type !== 'utterance_end');
+  }
+  if (event.event_type === 'utterance_end') {
+    if (event.label != null) {
+      el.utterance.hidden = false;
+      el.utterance.dataset.label = event.label;
+      el.utterance.textContent = `Last utterance: ${event.label} ${formatPercent(event.confidence)}`;
+    }
+  } else if (event.label != null && Array.isArray(event.probabilities) && event.probabilities.length) {
     const probabilities = alignProbabilities(event, labels);
     addPoint(s.points, event.audio_end_ms, probabilities, MAX_POINTS);
     showEmotion(event.label, event.confidence, probabilities);

@@ -134,9 +134,16 @@ final class TailCommand implements Callable<Integer> {
 
     static String format(EmotionEvent e) {
         String who = e.getStreamId() + (e.getCallId() == null ? "" : " (call " + e.getCallId() + ")");
-        String what = e.getLabel() == null ? "-" : String.format(Locale.ROOT, "%-9s %.2f", e.getLabel(), e.getConfidence());
-        return String.format(Locale.ROOT, "%s  %7.2f-%7.2f s  %s  latency %d ms%s", who, e.getAudioStartMs() / 1000.0,
-                e.getAudioEndMs() / 1000.0, what, e.getProcessingLatencyMs(),
+        String what = e.getLabel() == null ? (e.getSpeech() ? "-" : "(silence)")
+                : String.format(Locale.ROOT, "%-9s %.2f", e.getLabel(), e.getConfidence());
+        String n = e.getUtterance() == null ? "?" : String.valueOf(e.getUtterance() + 1);
+        String kind = switch (e.getEventType()) {
+            case "utterance_start" -> "  [utterance " + n + " starts]";
+            case "utterance_end" -> "  [utterance " + n + ": its mean]";
+            default -> "";
+        };
+        return String.format(Locale.ROOT, "%s  %7.2f-%7.2f s  %s  latency %d ms%s%s", who, e.getAudioStartMs() / 1000.0,
+                e.getAudioEndMs() / 1000.0, what, e.getProcessingLatencyMs(), kind,
                 e.getFinal$() ? "  [final: " + e.getFinalReason() + "]" : "");
     }
 

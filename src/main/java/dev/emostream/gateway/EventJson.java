@@ -17,6 +17,14 @@ public final class EventJson {
     private EventJson() {
     }
 
+    private static void writeNullable(JsonGenerator g, String name, Long value) throws IOException {
+        if (value == null) {
+            g.writeNullField(name);
+        } else {
+            g.writeNumberField(name, value);
+        }
+    }
+
     public static String toJson(EmotionEvent e) {
         StringWriter out = new StringWriter(512);
         try (JsonGenerator g = JSON.createGenerator(out)) {
@@ -46,6 +54,12 @@ public final class EventJson {
             g.writeNumberField("processing_latency_ms", e.getProcessingLatencyMs());
             g.writeBooleanField("final", e.getFinal$());
             g.writeStringField("final_reason", e.getFinalReason());
+            g.writeStringField("event_type", e.getEventType());
+            g.writeBooleanField("speech", e.getSpeech());
+            writeNullable(g, "utterance", e.getUtterance() == null ? null : e.getUtterance().longValue());
+            writeNullable(g, "utterance_start_ms", e.getUtteranceStartMs());
+            writeNullable(g, "utterance_end_ms", e.getUtteranceEndMs());
+            g.writeNumberField("speech_ms", e.getSpeechMs());
             g.writeEndObject();
         } catch (IOException ex) {
             throw new UncheckedIOException(ex); // a StringWriter does not fail

@@ -8,6 +8,7 @@ import dev.emostream.audio.Encoding;
 import dev.emostream.audio.WavWriter;
 import dev.emostream.service.Application;
 import dev.emostream.service.ServiceConfig;
+import dev.emostream.testing.SpeechSignals;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,7 +84,15 @@ class BrowserPagesTest {
             assertEquals(0, npm, "npm ci failed; see " + log + ":\n" + tail(log));
         }
         Path wav = WORK.resolve("voice-16k.wav");
-        WavWriter.write(wav, DemoSignal.generate(16_000, 8.0, 21), 1, 16_000, Encoding.S16LE);
+        // Real (synthetic) speech between silences when espeak-ng is there, so the voice-activity path
+        // is what the pages show; otherwise a voice-like signal with the VAD off.
+        boolean speech = Files.isExecutable(Path.of("/usr/bin/espeak-ng"));
+        float[] signal = speech
+                ? new SpeechSignals().silence(0.8).speech(SpeechSignals.speak("I can't believe you did that to me", "en-us"))
+                        .silence(1.0).speech(SpeechSignals.speak("This is absolutely unacceptable, I want it fixed now", "en-us"))
+                        .silence(1.5).build().samples()
+                : DemoSignal.generate(16_000, 8.0, 21);
+        WavWriter.write(wav, signal, 1, 16_000, Encoding.S16LE);
 
         Map<String, String> s = new LinkedHashMap<>();
         s.put("embedded.port", "0");
@@ -93,14 +102,14 @@ class BrowserPagesTest {
         s.put("topic.partitions", "2");
         s.put("num.stream.threads", "1");
         s.put("model.provider", "cpu");
-        // The fake microphone plays a synthetic signal, which the VAD (rightly) does not take for speech throughout.
-        s.put("vad.enabled", "false");
+        s.put("vad.enabled", String.valueOf(speech));
         s.put("state.dir", Files.createTempDirectory("emostream-browser-test-").toString());
         try (Application app = Application.start(ServiceConfig.resolve(Map.of(), Map.of(), s), Duration.ofSeconds(120))) {
             Map<String, String> env = Map.of(
                     "GATEWAY_URL", "http://127.0.0.1:" + app.gateway().port(),
                     "TOKEN", TOKEN,
                     "FAKE_AUDIO_WAV", wav.toAbsolutePath().toString(),
+                    "EXPECT_UTTERANCES", speech ? "1" : "0",
                     "ARTIFACT_DIR", ARTIFACTS.toAbsolutePath().toString(),
                     "CHROMIUM", browser);
             int exit = exec(List.of("node", "pages.test.mjs"), WORK, env, log, 240);
