@@ -7,6 +7,13 @@ import dev.emostream.audio.WavStream;
 import dev.emostream.features.FeaturePipeline;
 import dev.emostream.features.FeatureSpec;
 import dev.emostream.features.FrameSink;
+import dev.emostream.features.SampleSink;
+import dev.emostream.model.StreamState;
+import dev.emostream.vad.SileroVad;
+import dev.emostream.vad.SpeechGate;
+import dev.emostream.vad.SpeechInference;
+import dev.emostream.vad.VadSettings;
+import java.util.List;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,12 +33,26 @@ final class FeatureFile {
     private final ChannelSelection selection;
     private final WavReader reader;
     private final TelephonyChannel.Law telephony; // null: the audio as it is
+    private final SileroVad vad;                   // null: every frame; else the frames of speech alone
+    private final int framesPerStep;
 
     FeatureFile(FeatureSpec spec, ChannelSelection selection, WavReader reader, TelephonyChannel.Law telephony) {
+        this(spec, selection, reader, telephony, null, 1);
+    }
+
+    /**
+     * @param vad           with it, only the frames the service's speech gate passes to the model are
+     *                      written (default VAD settings, whole model steps of each utterance)
+     * @param framesPerStep the model's step, in frames (the gate never passes a partial step)
+     */
+    FeatureFile(FeatureSpec spec, ChannelSelection selection, WavReader reader, TelephonyChannel.Law telephony,
+                SileroVad vad, int framesPerStep) {
         this.spec = spec;
         this.selection = selection;
         this.reader = reader;
         this.telephony = telephony;
+        this.vad = vad;
+        this.framesPerStep = framesPerStep;
     }
 
     /** Never throws for a bad file: the failure becomes the outcome, and the run goes on. */
@@ -60,21 +81,36 @@ final class FeatureFile {
         FeaturePipeline pipeline = new FeaturePipeline(spec, line == null ? wav.sampleRate() : TelephonyChannel.RATE);
         Files.createDirectories(job.output().toAbsolutePath().getParent());
         try (NpyWriter npy = NpyWriter.create(job.output(), spec.featureCount())) {
-            FrameSink sink = (index, features) -> append(npy, features);
+            FrameSink out = (index, features) -> append(npy, features);
+            Speech speech = vad == null ? null : new Speech(out);
+            FrameSink sink = speech == null ? out : speech.gate.sink(speech.state);
+            SampleSink tap = speech == null ? null : speech.gate::acceptSamples;
             int frames;
             while ((frames = wav.read(block, BLOCK_FRAMES)) > 0) {
                 selection.toMono(block, 0, frames, channels, mono, 0);
                 if (line == null) {
-                    pipeline.accept(mono, 0, frames, sink);
+                    pipeline.accept(mono, 0, frames, sink, tap);
                 } else {
-                    pipeline.accept(narrow, 0, line.process(mono, 0, frames, narrow, 0), sink);
+                    pipeline.accept(narrow, 0, line.process(mono, 0, frames, narrow, 0), sink, tap);
+                }
+                if (speech != null) {
+                    speech.run();
                 }
             }
             if (line != null) {
-                pipeline.accept(narrow, 0, line.flush(narrow, 0), sink);
+                pipeline.accept(narrow, 0, line.flush(narrow, 0), sink, tap);
             }
-            pipeline.finish(sink);
+            pipeline.finish(sink, tap);
             double seconds = wav.framesRead() / (double) wav.sampleRate();
+            if (speech != null) {
+                speech.gate.finish();
+                speech.run();
+                if (npy.rows() == 0) {
+                    return FeatureOutcome.failed(job, seconds, "no speech detected (--vad)");
+                }
+                npy.commit();
+                return FeatureOutcome.done(job, npy.rows(), seconds);
+            }
             if (npy.rows() == 0) {
                 return FeatureOutcome.failed(job, seconds, String.format(Locale.ROOT,
                         "too short: %.3f s gives no complete %d-sample window", seconds, spec.winLength()));
@@ -88,6 +124,39 @@ final class FeatureFile {
             }
             npy.commit();
             return FeatureOutcome.done(job, npy.rows(), seconds);
+        }
+    }
+
+    /** The service's speech gate with the VAD alone: the frames it passes, in whole steps, go to {@code out}. */
+    private final class Speech {
+        /** Frames a clip may hold waiting for the VAD or a whole step: far more than the gate ever holds back. */
+        static final int MAX_WAITING = 100_000;
+        final StreamState state = StreamState.framesOnly(spec.featureCount(), MAX_WAITING);
+        final SpeechGate gate = new SpeechGate(VadSettings.DEFAULTS, spec, framesPerStep, MAX_WAITING);
+        final SpeechInference<Speech> inference = new SpeechInference<>(vad, null, 1, s -> s.gate, s -> s.state);
+        final FrameSink out;
+        final List<Speech> self = List.of(this);
+        final SpeechInference.Listener<Speech> listener;
+
+        Speech(FrameSink out) {
+            this.out = out;
+            // Whole steps leave as the model would take them; at an utterance's end what does not fill
+            // a step is dropped by the gate, as in the service.
+            this.listener = new SpeechInference.Listener<>() {
+                @Override
+                public void onStep(Speech s, long step, float[] probabilities) {
+                }
+
+                @Override
+                public void onUtteranceEnd(Speech s) {
+                    state.drainWholeSteps(framesPerStep, out);
+                }
+            };
+        }
+
+        void run() {
+            inference.run(self, listener, (b, n) -> { }, (b, n) -> { });
+            state.drainWholeSteps(framesPerStep, out);
         }
     }
 

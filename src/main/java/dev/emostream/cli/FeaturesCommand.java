@@ -1,5 +1,7 @@
 package dev.emostream.cli;
 
+import dev.emostream.model.EmotionModel;
+import dev.emostream.vad.SileroVad;
 import dev.emostream.audio.ChannelSelection;
 import dev.emostream.audio.Resampler;
 import dev.emostream.audio.TelephonyChannel;
@@ -77,6 +79,11 @@ final class FeaturesCommand implements Callable<Integer> {
                     + "the telephony condition.")
     TelephonyChannel.Law telephony;
 
+    @Option(names = "--vad", description = "Write only the frames the service's speech gate passes to the emotion model "
+            + "(Silero VAD with the service's default vad.* settings; whole model steps of each utterance): the model then "
+            + "trains on what it hears in service. A clip with no speech fails (listed in failures.csv).")
+    boolean vad;
+
     @Option(names = "--threads", paramLabel = "N",
             description = "Worker threads, 1-" + MAX_THREADS + " (default: the number of cores).")
     Integer threads;
@@ -107,7 +114,11 @@ final class FeaturesCommand implements Callable<Integer> {
 
         WavReader reader = new WavReader(WavReader.Limits.DEFAULT.withMaxDataBytes(maxFileMb << 20));
         long start = System.nanoTime();
-        List<FeatureOutcome> outcomes = run(jobs, new FeatureFile(spec, channel, reader, telephony), workers);
+        List<FeatureOutcome> outcomes;
+        try (SileroVad speech = vad ? SileroVad.loadBundled(1) : null) {
+            outcomes = run(jobs, new FeatureFile(spec, channel, reader, telephony, speech,
+                    EmotionModel.bundledDescriptor().framesPerStep()), workers);
+        }
         double wall = (System.nanoTime() - start) / 1e9;
         try {
             if (manifest != null) {

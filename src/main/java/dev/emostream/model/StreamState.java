@@ -39,6 +39,11 @@ public final class StreamState implements FrameSink {
         }
     }
 
+    /** A queue of frames with no model state: for a consumer of gated frames that runs no model. */
+    public static StreamState framesOnly(int featureCount, int maxQueuedFrames) {
+        return new StreamState(featureCount, new int[0], maxQueuedFrames);
+    }
+
     private static int[] sizes(ModelDescriptor descriptor) {
         return descriptor.state().stream().mapToInt(ModelDescriptor.StateTensor::size).toArray();
     }
@@ -74,6 +79,23 @@ public final class StreamState implements FrameSink {
         }
         System.arraycopy(src, offset, queue, queuedFrames * featureCount, featureCount);
         queuedFrames++;
+    }
+
+    /**
+     * Hands the queued frames that fill whole steps to {@code sink} and removes them, as a model step
+     * would: for a consumer without the model (the features of speech for training).
+     *
+     * @return the number of frames handed over
+     */
+    public int drainWholeSteps(int framesPerStep, FrameSink sink) {
+        int frames = queuedFrames / framesPerStep * framesPerStep;
+        float[] row = new float[featureCount];
+        for (int i = 0; i < frames; i++) {
+            System.arraycopy(queue, i * featureCount, row, 0, featureCount);
+            sink.accept(i, row);
+        }
+        consume(frames, frames / framesPerStep);
+        return frames;
     }
 
     /** Drops the queued frames (those that do not fill a step when an utterance ends). */

@@ -42,6 +42,7 @@ public final class SpeechInference<S> {
     private final Function<S, SpeechGate> gateOf;
     private final Function<S, StreamState> modelOf;
 
+    /** @param inference the emotion model's batches, or null to run the VAD alone (the gated frames stay queued) */
     public SpeechInference(SileroVad vad, BatchInference inference, int maxBatch, Function<S, SpeechGate> gateOf,
                            Function<S, StreamState> modelOf) {
         if (maxBatch < 1) {
@@ -74,7 +75,9 @@ public final class SpeechInference<S> {
             if (vad != null) {
                 runVad(streams, listener, vadCalls);
             }
-            inference.runReady(states, steps, modelCalls);
+            if (inference != null) {
+                inference.runReady(states, steps, modelCalls);
+            }
             again = false;
             for (S s : streams) {
                 SpeechGate gate = gateOf.apply(s);
