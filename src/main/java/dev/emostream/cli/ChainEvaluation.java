@@ -45,7 +45,7 @@ final class ChainEvaluation {
         if (rate < 0) {
             return results;
         }
-        int gap = rate * gapMs / 1000;
+        int gap = (int) ((long) rate * gapMs / 1000);
         long[] starts = new long[clips.size() + 1];   // clip spans in 16 kHz samples
         int total = 0;
         for (float[] a : audio) {
@@ -84,7 +84,17 @@ final class ChainEvaluation {
                         }
                     }
                 });
-        classifier.streamAll(stream, Math.max(1, rate * chunkMs / 1000));
+        try {
+            classifier.streamAll(stream, Math.max(1, rate * chunkMs / 1000));
+        } catch (RuntimeException e) {
+            // One chain failing fails its clips, not the run.
+            for (int i = 0; i < clips.size(); i++) {
+                if (audio.get(i) != null) {
+                    results.add(new EvalCommand.ClipResult(clips.get(i).file().toString(), clips.get(i).truth(), Main.describe(e)));
+                }
+            }
+            return results;
+        }
         for (int i = 0; i < clips.size(); i++) {
             if (audio.get(i) == null) {
                 continue;

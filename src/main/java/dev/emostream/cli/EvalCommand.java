@@ -107,6 +107,10 @@ final class EvalCommand implements Callable<Integer> {
         if (chain < 1 || chain > 100 || gapMs < 0 || gapMs > 60_000) {
             throw new ParameterException(commandSpec.commandLine(), "--chain must be in [1, 100] and --gap-ms in [0, 60000]");
         }
+        if (chain > 1 && gapMs < VadSettings.DEFAULTS.minSilenceMs()) {
+            throw new ParameterException(commandSpec.commandLine(), "--gap-ms must be at least the VAD's min silence ("
+                    + VadSettings.DEFAULTS.minSilenceMs() + " ms), or chained clips would merge into one utterance");
+        }
         if (chain > 1 && noVad) {
             throw new ParameterException(commandSpec.commandLine(), "--chain decides clips by their utterances: it needs the VAD (drop --no-vad)");
         }

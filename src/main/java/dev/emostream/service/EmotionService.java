@@ -65,7 +65,7 @@ public final class EmotionService implements AutoCloseable {
             model = loadModel(config);
             createTopics(config, bootstrap);
             StreamCounters counters = new StreamCounters();
-            voice = loadVoiceActivity(config);
+            voice = loadVoiceActivity(config, model.descriptor().featureSpec().hopLength());
             KafkaStreams streams = new KafkaStreams(
                     EmotionTopology.build(topologySettings(config), model, voice, counters), streamsProperties(config, bootstrap));
             streams.setUncaughtExceptionHandler(new ThreadFailurePolicy(5, Duration.ofMinutes(10)));
@@ -105,12 +105,22 @@ public final class EmotionService implements AutoCloseable {
     }
 
     /** The VAD and its settings, or null when vad.enabled is false. */
-    static VoiceActivity loadVoiceActivity(ServiceConfig c) {
+    static VoiceActivity loadVoiceActivity(ServiceConfig c, int hopLength) {
         if (!c.getBoolean(ServiceConfig.Key.VAD_ENABLED)) {
             LOG.log(System.Logger.Level.INFO, "voice activity detection off: every frame of audio reaches the model");
             return null;
         }
         VadSettings settings = vadSettings(c);
+        // Frames wait in the gate until the VAD decides; the queue limit must leave room for that wait
+        // plus the model's queue and a frame (else a stream would be refused until it idles out).
+        int frames = c.getInt(ServiceConfig.Key.STREAM_MAX_QUEUED_FRAMES);
+        long undecided = settings.maxUndecidedSamples() / hopLength + 1;
+        long needed = undecided + 200;
+        if (frames < needed) {
+            throw new IllegalArgumentException("stream.max.queued.frames is " + frames + "; with these vad.* settings (min speech "
+                    + settings.minSpeechMs() + " ms, min silence " + settings.minSilenceMs() + " ms) up to "
+                    + undecided + " frames wait for the VAD's decision: set it to at least " + needed);
+        }
         return new VoiceActivity(SileroVad.loadBundled(c.getInt(ServiceConfig.Key.MODEL_THREADS)), settings);
     }
 

@@ -297,10 +297,13 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         }
         int count = bytes / sampleFrameBytes;
         long frames = maxFeatureFrames(session, count);
+        // With the VAD, the frame's audio also waits (as samples) until the next inference round.
+        frames += session.gate.sampleFrameEquivalents((long) Math.ceil(count * (double) spec.sampleRate() / rate) + 1);
         if (frames > settings.maxQueuedFrames()) {
             release(id, created);
             deadLetter(record, DeadLetterReason.OVERSIZED_PAYLOAD, "a frame of " + (count * 1000L / rate) + " ms of audio makes up to "
-                    + frames + " feature frames, more than a stream may queue (stream.max.queued.frames = "
+                    + frames + " feature frames (with the VAD, its samples waiting for it counted in frames' worth), "
+                    + "more than a stream may queue (stream.max.queued.frames = "
                     + settings.maxQueuedFrames() + "): send shorter frames");
             return;
         }
@@ -391,14 +394,15 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
             public void onUtteranceStart(StreamSession s) {
                 long startMs = ms(s.gate.utteranceStartSample());
                 StreamSession.FrameMark m = decidedMark(s);
-                emit(s, EventKind.UTTERANCE_START, startMs, startMs, null, m.sequence(), m.timestamp(), now);
+                emit(s, EventKind.UTTERANCE_START, startMs, startMs, null, m.sequence(), m.timestamp(), now, true,
+                        modelFrames(s));
             }
 
             @Override
             public void onUtteranceEnd(StreamSession s) {
                 StreamSession.FrameMark m = decidedMark(s);
                 emit(s, EventKind.UTTERANCE_END, ms(s.gate.utteranceStartSample()), ms(s.gate.utteranceEndSample()),
-                        s.gate.utteranceProbabilities(), m.sequence(), m.timestamp(), now);
+                        s.gate.utteranceProbabilities(), m.sequence(), m.timestamp(), now, true, modelFrames(s));
             }
 
             @Override
@@ -409,7 +413,7 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         for (StreamSession s : streams) {
             if (s.ended()) {
                 emit(s, EventKind.STREAM_END, s.lastEventEndMs, s.audioMs(), s.lastProbabilities, s.lastSequence,
-                        s.lastFrameTime, now);
+                        s.lastFrameTime, now, false, modelFrames(s));
                 store.delete(s.streamId);
                 ended.put(s.streamId, ByteBuffer.allocate(16).putLong(s.lastSequence).putLong(now).array());
                 sessions.remove(s.streamId);
@@ -445,7 +449,10 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         }
         long sequence = mark == null ? s.lastSequence : mark.sequence();
         long frameTime = mark == null ? s.lastFrameTime : mark.timestamp();
-        emit(s, EventKind.PROGRESS, s.lastEventEndMs, endMs, s.lastProbabilities, sequence, frameTime, now);
+        // A step is always speech of the gate's current utterance (it halts at an utterance's end until
+        // the last steps have run), whatever the VAD has decided since.
+        emit(s, EventKind.PROGRESS, s.lastEventEndMs, endMs, s.lastProbabilities, sequence, frameTime, now, true,
+                (step + 1) * framesPerStep);
         advance(s, endMs);
     }
 
@@ -461,7 +468,8 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         while (decidedMs >= s.nextEventMs) {
             StreamSession.FrameMark m = decidedMark(s);
             long endMs = s.nextEventMs;
-            emit(s, EventKind.PROGRESS, s.lastEventEndMs, endMs, null, m.sequence(), m.timestamp(), now);
+            emit(s, EventKind.PROGRESS, s.lastEventEndMs, endMs, null, m.sequence(), m.timestamp(), now, false,
+                    modelFrames(s));
             advance(s, endMs);
         }
         if (s.model.queuedFrames() == 0) {
@@ -496,8 +504,18 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         return s.gate.stepEndSample(step) * 1000 / spec.sampleRate();
     }
 
+    /** Frames of speech the model has stepped so far (steps never straddle utterances; dropped remainders do not count). */
+    private long modelFrames(StreamSession s) {
+        return s.model.stepsDone() * framesPerStep;
+    }
+
+    /**
+     * @param inUtterance  with VAD: whether the event belongs to an utterance (its steps, its start
+     *                     and end); without VAD every event is speech
+     * @param speechFrames frames of speech the model had heard when this event's audio was heard
+     */
     private void emit(StreamSession s, EventKind type, long startMs, long endMs, float[] p, long sequence, long frameTime,
-                      long now) {
+                      long now, boolean inUtterance, long speechFrames) {
         boolean isFinal = type == EventKind.STREAM_END;
         String label = null;
         float confidence = 0;
@@ -515,8 +533,7 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         }
         SpeechGate gate = s.gate;
         boolean vadOn = gate.vadEnabled();
-        boolean inUtterance = vadOn && (type == EventKind.UTTERANCE_START || type == EventKind.UTTERANCE_END
-                || (type == EventKind.PROGRESS && gate.inSpeech()));
+        boolean utterance = vadOn && inUtterance;
         EmotionEvent event = EmotionEvent.newBuilder()
                 .setStreamId(s.streamId)
                 .setCallId(s.callId)
@@ -535,11 +552,11 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
                 .setFinal$(isFinal)
                 .setFinalReason(isFinal ? s.endReason : null)
                 .setEventType(type.wireName())
-                .setSpeech(!vadOn || inUtterance)
-                .setUtterance(inUtterance ? gate.utterance() : null)
-                .setUtteranceStartMs(inUtterance ? ms(gate.utteranceStartSample()) : null)
+                .setSpeech(!vadOn || utterance)
+                .setUtterance(utterance ? gate.utterance() : null)
+                .setUtteranceStartMs(utterance ? ms(gate.utteranceStartSample()) : null)
                 .setUtteranceEndMs(type == EventKind.UTTERANCE_END ? ms(gate.utteranceEndSample()) : null)
-                .setSpeechMs(gate.speechFrames() * spec.hopLength() * 1000L / spec.sampleRate())
+                .setSpeechMs(speechFrames * spec.hopLength() * 1000L / spec.sampleRate())
                 .build();
         byte[] value = Contracts.encode(event);
         // The event carries its frame's timestamp, so output timestamps follow the input, not the wall clock.

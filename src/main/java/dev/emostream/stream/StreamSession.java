@@ -71,9 +71,9 @@ final class StreamSession {
         return ended() || model.queuedFrames() >= framesPerStep || gate.windowsReady() > 0;
     }
 
-    /** Frames waiting for the VAD or for the model: what the queue limit bounds. */
+    /** Frames (and samples, in frames' worth) waiting for the VAD or for the model: what the queue limit bounds. */
     int waitingFrames() {
-        return model.queuedFrames() + gate.pendingFrames();
+        return model.queuedFrames() + gate.storedFrameEquivalents();
     }
 
     boolean ended() {

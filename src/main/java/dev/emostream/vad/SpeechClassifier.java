@@ -19,7 +19,7 @@ public final class SpeechClassifier {
          * A model step over speech.
          *
          * @param endSample    end of the audio it heard, in samples at 16 kHz from the stream's start
-         * @param speechFrames feature frames of speech the model has heard so far (10 ms each)
+         * @param speechFrames feature frames of speech the model has heard with this step (10 ms each)
          */
         void onStep(long step, long endSample, long speechFrames, float[] probabilities);
 
@@ -53,7 +53,7 @@ public final class SpeechClassifier {
         this.events = new SpeechInference.Listener<>() {
             @Override
             public void onStep(SpeechClassifier c, long step, float[] probabilities) {
-                listener.onStep(step, gate.stepEndSample(step), gate.speechFrames(), probabilities);
+                listener.onStep(step, gate.stepEndSample(step), (step + 1) * d.framesPerStep(), probabilities);
             }
 
             @Override
@@ -91,7 +91,7 @@ public final class SpeechClassifier {
         pipeline.finish(gate.sink(state), gate::acceptSamples);
         gate.finish();
         run();
-        if (!gate.vadEnabled() && gate.speechFrames() > 0) {
+        if (!gate.vadEnabled() && state.stepsDone() > 0) {
             // Without VAD the whole stream is one utterance, ending with the audio.
             events.onUtteranceEnd(this);
         }

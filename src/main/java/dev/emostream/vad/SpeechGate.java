@@ -129,6 +129,20 @@ public final class SpeechGate {
         return frameCount;
     }
 
+    /**
+     * What the gate holds, in frames' worth of stored values: the frames waiting for a decision plus
+     * the samples waiting for the VAD (a frame is {@code featureCount} values, a sample one). The
+     * stream's queue limit bounds this too, so the stored state stays bounded.
+     */
+    public int storedFrameEquivalents() {
+        return frameCount + (sampleCount + featureCount - 1) / featureCount;
+    }
+
+    /** Frames' worth of stored values that {@code samples} more samples (at 16 kHz) add while they wait for the VAD. */
+    public long sampleFrameEquivalents(long samples) {
+        return settings == null ? 0 : (samples + featureCount - 1) / featureCount;
+    }
+
     /** Feature frames the stream has produced. */
     public long framesIn() {
         return framesIn;
@@ -316,7 +330,7 @@ public final class SpeechGate {
         return settings == null ? -1 : segmenter.speechEnd();
     }
 
-    /** Samples (16 kHz) decided so far; with VAD off, everything the extractor has framed. */
+    /** Samples (16 kHz) decided so far; with VAD off, {@code Long.MAX_VALUE} (no decision is waited for). */
     public long decidedSamples() {
         return settings == null ? Long.MAX_VALUE : Math.min(segmenter.decidedUntil(), samplesIn);
     }

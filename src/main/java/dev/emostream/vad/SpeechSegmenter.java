@@ -127,13 +127,9 @@ public final class SpeechSegmenter {
             speechStart = candidateStart * W;
             speechEnd = -1;
             utterances++;
-            if (silenceStart >= 0) {
-                phase = Phase.TRAILING;
-                decide(silenceStart * W + pad);
-            } else {
-                phase = Phase.SPEECH;
-                decide((t + 1) * W);
-            }
+            // Confirmation comes with a speech window, which cleared any silence run: the utterance is in speech.
+            phase = Phase.SPEECH;
+            decide((t + 1) * W);
             return Change.UTTERANCE_STARTED;
         }
         return Change.NONE;
@@ -202,7 +198,10 @@ public final class SpeechSegmenter {
         return speechStart;
     }
 
-    /** Where the last ended utterance's speech ends: its last window at or above the threshold (no pad); -1 while one is open. */
+    /**
+     * Where the last ended utterance's speech ends: the end of its last window at or above the
+     * threshold (no pad), or the end of the audio if the stream ended in speech; -1 while one is open.
+     */
     public long speechEnd() {
         return speechEnd;
     }

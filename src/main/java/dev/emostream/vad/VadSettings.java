@@ -34,8 +34,9 @@ public record VadSettings(double threshold, double negativeThreshold, int minSpe
         check("min silence", minSilenceMs);
         check("speech pad", speechPadMs);
         if (2L * speechPadMs > Math.max(minSilenceMs, WINDOW_MS)) {
-            throw new IllegalArgumentException("VAD speech pad " + speechPadMs + " ms must be at most half the min silence ("
-                    + minSilenceMs + " ms), or the padding of two utterances would overlap");
+            throw new IllegalArgumentException("VAD speech pad " + speechPadMs + " ms must be at most half of the min silence "
+                    + "or of one 32 ms window, whichever is longer (min silence " + minSilenceMs + " ms), or the padding of "
+                    + "two utterances would overlap");
         }
     }
 
@@ -53,6 +54,14 @@ public record VadSettings(double threshold, double negativeThreshold, int minSpe
     /** Windows from the first silent one that end an utterance (at least one). */
     int minSilenceWindows() {
         return Math.max(1, (minSilenceMs + WINDOW_MS - 1) / WINDOW_MS);
+    }
+
+    /**
+     * The most audio (16 kHz samples) that can wait for a decision: a candidate's onset and its
+     * undecided windows, or an utterance's trailing silence, plus the pad and a window in progress.
+     */
+    public long maxUndecidedSamples() {
+        return (2L * minSpeechWindows() + minSilenceWindows() + 2) * SileroVad.WINDOW + padSamples();
     }
 
     long padSamples() {

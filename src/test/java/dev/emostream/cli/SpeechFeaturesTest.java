@@ -1,6 +1,5 @@
 package dev.emostream.cli;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code features --vad}: the frames of speech alone, as the service's gate passes them to the model. */
 class SpeechFeaturesTest {
+    static final int FRAMES_PER_STEP = dev.emostream.model.EmotionModel.bundledDescriptor().framesPerStep();
+
     @TempDir
     Path dir;
 
@@ -53,7 +54,7 @@ class SpeechFeaturesTest {
         assertEquals(truth.size(), runs.size(), "one run of frames per utterance");
         for (int i = 0; i < runs.size(); i++) {
             int[] run = runs.get(i);
-            assertEquals(0, run[1] % 4, "whole model steps only");
+            assertEquals(0, run[1] % FRAMES_PER_STEP, "whole model steps only");
             double startS = run[0] * 0.010;
             double endS = (run[0] + run[1]) * 0.010;
             SpeechSignals.Segment s = truth.get(i);
@@ -61,7 +62,6 @@ class SpeechFeaturesTest {
             assertTrue(startS > s.startSeconds() - 0.2 && startS < s.startSeconds() + 0.1, "run " + i + " starts at " + startS + " s");
             assertTrue(endS > s.endSeconds() - 0.1 && endS < s.endSeconds() + 0.25, "run " + i + " ends at " + endS + " s");
         }
-        assertArrayEquals(all[runs.get(0)[0]], speech[0]);
     }
 
     @Test

@@ -137,16 +137,78 @@ class EmotionTopologyVadTest {
     }
 
     @Test
-    void aRestoredStreamContinuesItsUtteranceExactly() throws Exception {
+    void aRestoredStreamContinuesExactlyWhereverItWasCut() throws Exception {
         SpeechSignals.assumeEspeak();
         float[] audio = signal().samples();
-        int cut = (int) (2.0 * 16_000); // inside the first utterance
         List<float[]> straight = run(audio, -1);
-        List<float[]> restored = run(audio, cut);
-        assertEquals(straight.size(), restored.size());
-        for (int i = 0; i < straight.size(); i++) {
-            assertArrayEquals(straight.get(i), restored.get(i), 1e-6f, "step " + i);
+        // In silence, at an utterance's onset (candidate), in speech, in trailing silence, between utterances.
+        for (double cutS : new double[] {0.6, 1.26, 1.4, 2.0, 3.3, 4.1, 6.0}) {
+            int cut = (int) (cutS * 16_000) / 320 * 320;
+            List<float[]> restored = run(audio, cut);
+            assertEquals(straight.size(), restored.size(), "cut at " + cutS + " s");
+            for (int i = 0; i < straight.size(); i++) {
+                assertArrayEquals(straight.get(i), restored.get(i), 1e-6f, "cut at " + cutS + " s, step " + i);
+            }
         }
+    }
+
+    @Test
+    void eventsDoNotDependOnHowTheAudioIsFramed() throws Exception {
+        SpeechSignals.assumeEspeak();
+        float[] audio = signal().samples();
+        List<EmotionEvent> small = topologyEvents(audio, 100);
+        List<EmotionEvent> large = topologyEvents(audio, 1500); // several utterance ends within one round
+        assertEquals(small.size(), large.size(), small + "\n" + large);
+        for (int i = 0; i < small.size(); i++) {
+            EmotionEvent a = small.get(i);
+            EmotionEvent b = large.get(i);
+            String at = "event " + i + ": " + a + " vs " + b;
+            assertEquals(a.getEventType(), b.getEventType(), at);
+            assertEquals(a.getAudioStartMs(), b.getAudioStartMs(), at);
+            assertEquals(a.getAudioEndMs(), b.getAudioEndMs(), at);
+            assertEquals(a.getLabel(), b.getLabel(), at);
+            assertEquals(a.getSpeech(), b.getSpeech(), at);
+            assertEquals(a.getUtterance(), b.getUtterance(), at);
+            assertEquals(a.getUtteranceStartMs(), b.getUtteranceStartMs(), at);
+            assertEquals(a.getUtteranceEndMs(), b.getUtteranceEndMs(), at);
+            assertEquals(a.getSpeechMs(), b.getSpeechMs(), at);
+            assertEquals(a.getFinal$(), b.getFinal$(), at);
+            assertEquals(a.getProbabilities().size(), b.getProbabilities().size(), at);
+            for (int k = 0; k < a.getProbabilities().size(); k++) {
+                assertEquals(a.getProbabilities().get(k), b.getProbabilities().get(k), 1e-5, at);
+            }
+            if (a.getEventType().equals("progress")) {
+                assertEquals(a.getSpeech(), a.getLabel() != null, "a label exactly over speech: " + a);
+            }
+        }
+        // speech_ms never decreases and ends at the speech the model stepped.
+        long last = 0;
+        for (EmotionEvent e : large) {
+            assertTrue(e.getSpeechMs() >= last, "speech_ms went back: " + e);
+            last = e.getSpeechMs();
+        }
+    }
+
+    /** The topology's events for the audio sent in frames of {@code frameMs}, at real-time pace. */
+    static List<EmotionEvent> topologyEvents(float[] audio, int frameMs) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "emostream-vad-framing-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        List<EmotionEvent> events = new ArrayList<>();
+        try (TopologyTestDriver driver = new TopologyTestDriver(EmotionTopology.build(EmotionTopologyTest.SETTINGS
+                .withLimits(1 << 20, 2000, 10_000), model, new VoiceActivity(vad, VadSettings.DEFAULTS), new StreamCounters()),
+                props, EmotionTopologyTest.START)) {
+            TestInputTopic<String, byte[]> in = driver.createInputTopic("audio", new StringSerializer(), new ByteArraySerializer());
+            TestOutputTopic<String, byte[]> out = driver.createOutputTopic("emotions", new StringDeserializer(), new ByteArrayDeserializer());
+            java.time.Instant clock = EmotionTopologyTest.START;
+            for (var f : TestFrames.frames("v", audio, 16_000, Encoding.F32LE, frameMs, true)) {
+                in.pipeInput("v", dev.emostream.contract.Contracts.encode(f), clock);
+                clock = clock.plusMillis(frameMs);
+                driver.advanceWallClockTime(Duration.ofMillis(frameMs));
+            }
+            out.readRecordsToList().forEach(r -> events.add(EmotionTopologyTest.decode(r.value())));
+        }
+        return events;
     }
 
     /** Streams through a session, round-tripping it through bytes at {@code cut} (unless -1); returns every step. */
