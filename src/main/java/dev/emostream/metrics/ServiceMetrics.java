@@ -43,6 +43,12 @@ public final class ServiceMetrics implements StreamCounters.Observer, AutoClosea
                 .description("model windows run: stream steps summed over inference calls").register(registry);
         FunctionCounter.builder("emostream_inference_calls", c, StreamCounters::inferenceCalls)
                 .description("batched ONNX calls").register(registry);
+        FunctionCounter.builder("emostream_vad_windows", c, StreamCounters::vadWindows)
+                .description("32 ms voice-activity windows run (summed over batched calls)").register(registry);
+        FunctionCounter.builder("emostream_vad_calls", c, StreamCounters::vadCalls)
+                .description("batched voice-activity ONNX calls").register(registry);
+        FunctionCounter.builder("emostream_vad_seconds", c, x -> x.vadNanos() / 1e9)
+                .description("time spent in voice-activity calls").register(registry);
         Gauge.builder("emostream_active_streams", c, StreamCounters::activeStreams)
                 .description("streams whose state this instance holds").register(registry);
         for (DeadLetterReason r : DeadLetterReason.values()) {

@@ -220,7 +220,7 @@ class GatewayEndToEndTest {
                 "emostream_frame_to_event_seconds_bucket", "emostream_inference_seconds_bucket",
                 "emostream_inference_batch_size_bucket", "emostream_gateway_events_delivered_total",
                 "emostream_dead_letters_total{reason=\"sequence_gap\"}", "emostream_events_by_label_total{label=\"angry\"}",
-                "jvm_memory_used_bytes",
+                "jvm_memory_used_bytes", "emostream_vad_windows_total",
                 "kafka_stream_thread_process_total")) {
             assertTrue(metrics.contains(m), "/metrics has " + m);
         }

@@ -63,8 +63,9 @@ class EmotionTopologyVadTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "emostream-vad-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         List<EmotionEvent> events = new ArrayList<>();
+        StreamCounters counters = new StreamCounters();
         try (TopologyTestDriver driver = new TopologyTestDriver(
-                EmotionTopology.build(settings, model, new VoiceActivity(vad, VadSettings.DEFAULTS), new StreamCounters()), props,
+                EmotionTopology.build(settings, model, new VoiceActivity(vad, VadSettings.DEFAULTS), counters), props,
                 EmotionTopologyTest.START)) {
             TestInputTopic<String, byte[]> in = driver.createInputTopic("audio", new StringSerializer(), new ByteArraySerializer());
             TestOutputTopic<String, byte[]> out = driver.createOutputTopic("emotions", new StringDeserializer(), new ByteArrayDeserializer());
@@ -86,6 +87,9 @@ class EmotionTopologyVadTest {
             }
             out.readRecordsToList().forEach(r -> events.add(EmotionTopologyTest.decode(r.value())));
         }
+        // Every 32 ms of the audio went through the VAD once (the last partial window padded).
+        assertEquals((audio.length + 511) / 512, counters.vadWindows());
+        assertTrue(counters.vadCalls() > 0 && counters.vadNanos() > 0);
         // The same audio through the single-stream path (what eval and classify run).
         List<long[]> utterances = new ArrayList<>();
         List<float[]> means = new ArrayList<>();
