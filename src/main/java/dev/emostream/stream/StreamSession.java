@@ -59,11 +59,17 @@ final class StreamSession {
         this.pipeline = pipeline;
         this.model = model;
         this.gate = gate;
+        this.frames = gate.sink(model);
+        this.samples = gate::acceptSamples;
     }
+
+    /** Where the extractor's frames and the resampled audio go (made once: this runs for every frame). */
+    private final dev.emostream.features.FrameSink frames;
+    private final dev.emostream.features.SampleSink samples;
 
     /** Feeds mono samples at the stream's rate: features to the gate (or the model), 16 kHz audio to the VAD. */
     void accept(float[] samples, int count) {
-        pipeline.accept(samples, 0, count, gate.sink(model), gate::acceptSamples);
+        pipeline.accept(samples, 0, count, frames, this.samples);
     }
 
     /** Whether the punctuator has work for this stream: a step, a VAD window, or an end. */
@@ -100,7 +106,7 @@ final class StreamSession {
             return;
         }
         endedSamples = pipeline.samplesAccepted();
-        pipeline.finish(gate.sink(model), gate::acceptSamples);
+        pipeline.finish(frames, samples);
         gate.finish();
         pipeline = null;
         endReason = reason;

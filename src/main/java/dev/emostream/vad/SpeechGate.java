@@ -360,15 +360,15 @@ public final class SpeechGate {
         return stepLastFrame(step) * hop + win;
     }
 
+    /** Written with every frame of every stream: without the VAD, only the counters (no VAD state to carry). */
     public byte[] toBytes() {
-        int floats = SileroVad.STATE_SIZE + SileroVad.CONTEXT + sampleCount + frameCount * featureCount
-                + (probabilitySum == null ? 0 : probabilitySum.length);
-        ByteBuffer out = ByteBuffer.allocate(4 + 1 + SpeechSegmenter.BYTES + 8 * 6 + 3 + 4 * 4 + 4 * floats);
+        int vadValues = settings == null ? 0 : SileroVad.STATE_SIZE + SileroVad.CONTEXT;
+        int floats = vadValues + sampleCount + frameCount * featureCount + (probabilitySum == null ? 0 : probabilitySum.length);
+        int segmenterBytes = settings == null ? 0 : SpeechSegmenter.BYTES;
+        ByteBuffer out = ByteBuffer.allocate(4 + 1 + segmenterBytes + 8 * 6 + 3 + 4 * 4 + 4 * floats);
         out.putInt(FORMAT).put((byte) (settings == null ? 0 : 1));
         if (segmenter != null) {
             segmenter.write(out);
-        } else {
-            out.position(out.position() + SpeechSegmenter.BYTES);
         }
         out.putLong(samplesIn).putLong(firstFrame).putLong(framesIn).putLong(utteranceFirstFrame).putLong(utteranceFirstStep)
                 .putLong(speechFrames);
@@ -376,7 +376,10 @@ public final class SpeechGate {
         out.putInt(probabilitySteps).putInt(sampleCount).putInt(frameCount)
                 .putInt(probabilitySum == null ? -1 : probabilitySum.length);
         FloatBuffer f = out.asFloatBuffer();
-        f.put(vadState).put(context).put(samples, 0, sampleCount).put(frames, 0, frameCount * featureCount);
+        if (settings != null) {
+            f.put(vadState).put(context);
+        }
+        f.put(samples, 0, sampleCount).put(frames, 0, frameCount * featureCount);
         if (probabilitySum != null) {
             f.put(probabilitySum);
         }
@@ -404,8 +407,6 @@ public final class SpeechGate {
         }
         if (g.segmenter != null) {
             g.segmenter.read(in);
-        } else {
-            in.position(in.position() + SpeechSegmenter.BYTES);
         }
         g.samplesIn = in.getLong();
         g.firstFrame = in.getLong();
@@ -420,14 +421,16 @@ public final class SpeechGate {
         int samples = in.getInt();
         int frameCount = in.getInt();
         int classes = in.getInt();
-        long floats = (long) SileroVad.STATE_SIZE + SileroVad.CONTEXT + samples + (long) frameCount * g.featureCount
-                + Math.max(0, classes);
+        long floats = (settings == null ? 0L : SileroVad.STATE_SIZE + SileroVad.CONTEXT) + samples
+                + (long) frameCount * g.featureCount + Math.max(0, classes);
         if (samples < 0 || frameCount < 0 || frameCount > maxPendingFrames || classes < -1 || in.remaining() != 4 * floats) {
             throw new IllegalArgumentException("gate state of " + bytes.length + " bytes does not add up (" + samples
                     + " samples, " + frameCount + " frames, " + classes + " classes)");
         }
         FloatBuffer f = in.asFloatBuffer();
-        f.get(g.vadState).get(g.context);
+        if (settings != null) {
+            f.get(g.vadState).get(g.context);
+        }
         g.samples = new float[Math.max(SileroVad.WINDOW * 2, samples)];
         f.get(g.samples, 0, samples);
         g.sampleCount = samples;
