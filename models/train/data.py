@@ -42,9 +42,11 @@ def telephony_dirs(features_dir, codecs=("mulaw", "alaw")):
     return [base.parent / f"{base.name}-{codec}" for codec in codecs]
 
 
-def attach_telephony(clips, dirs):
+def attach_telephony(clips, dirs, allow_missing=False):
     """Loads, for every clip, its copy from each of `dirs` (same corpus layout and manifest as the
-    clean features, matched by the `file` row) into clip.telephony, in the order of `dirs`."""
+    clean features, matched by the `file` row) into clip.telephony, in the order of `dirs`.
+    With allow_missing (speech-only features: the VAD may find no speech in a telephone-line copy),
+    a clip keeps the copies it has, possibly none."""
     by_key = {(c.corpus, c.file): c for c in clips}
     copies = {key: [None] * len(dirs) for key in by_key}
     for d, directory in enumerate(dirs):
@@ -57,13 +59,17 @@ def attach_telephony(clips, dirs):
                     if (corpus, row["file"]) in copies:
                         copies[(corpus, row["file"])][d] = np.load(index.parent / row["features"])
     missing = [key for key, v in copies.items() if any(x is None for x in v)]
-    if missing:
+    if missing and not allow_missing:
         raise SystemExit(f"{len(missing)} clips have no telephony features, e.g. {missing[0]}")
+    if missing:
+        print(f"{len(missing)} clips lack a telephony copy (no speech found in it): they train on clean features",
+              flush=True)
     for key, clip in by_key.items():
-        for x in copies[key]:
+        present = [x for x in copies[key] if x is not None]
+        for x in present:
             if x.shape[1] != clip.features.shape[1]:
                 raise SystemExit(f"{key}: telephony features have {x.shape[1]} dims, clean {clip.features.shape[1]}")
-        clip.telephony = tuple(copies[key])
+        clip.telephony = tuple(present)
 
 
 def feature_spec(features_dir, corpora=CORPORA):

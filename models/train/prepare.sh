@@ -5,12 +5,20 @@
 # same manifest and layout) to $WORK/features-mulaw and $WORK/features-alaw for train.py
 # --telephony-prob; those are skipped when the manifest, the spec and the jar are the ones they were made with.
 # JAR overrides the jar (default target/emostream.jar, built if missing).
+# VAD=1 writes the frames of speech alone (`features --vad`: what the service's speech gate passes to
+# the model) to $WORK/features-vad and its telephony copies to $WORK/features-vad-mulaw/-alaw.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 data=${DATA:-$root/../shared/data}
 work=${WORK:-/tmp/emostream-train}
 jar=${JAR:-$root/target/emostream.jar}
+features=features
+vad_flag=()
+if [ "${VAD:-0}" = 1 ]; then
+    features=features-vad
+    vad_flag=(--vad)
+fi
 
 echo "== decoding $data -> $work/wav"
 "$data/decode.sh" "$work/wav"
@@ -18,26 +26,26 @@ if [ ! -f "$jar" ]; then
     echo "== building $jar"
     (cd "$root" && mvn -q -B -DskipTests package)
 fi
-echo "== features (models/feature-spec.json)"
+echo "== features (models/feature-spec.json${vad_flag[*]:+, speech only})"
 for manifest in "$work"/wav/*/manifest.csv; do
     corpus=$(basename "$(dirname "$manifest")")
     java -jar "$jar" features --spec "$root/models/feature-spec.json" --manifest "$manifest" \
-        -o "$work/features/$corpus"
+        ${vad_flag[@]+"${vad_flag[@]}"} -o "$work/$features/$corpus"
 done
 echo "== telephony features (mulaw, alaw)"
 for manifest in "$work"/wav/*/manifest.csv; do
     corpus=$(basename "$(dirname "$manifest")")
     for codec in mulaw alaw; do
-        out="$work/features-$codec/$corpus"
+        out="$work/$features-$codec/$corpus"
         # decode.sh rewrites the manifests, so "up to date" is by content, not by time
-        stamp="$codec $(cat "$manifest" "$root/models/feature-spec.json" "$jar" | sha256sum | cut -d' ' -f1)"
+        stamp="$codec ${vad_flag[*]:-} $(cat "$manifest" "$root/models/feature-spec.json" "$jar" | sha256sum | cut -d' ' -f1)"
         if [ -f "$out/features.csv" ] && [ "$(cat "$out/.prepared" 2>/dev/null)" = "$stamp" ]; then
             echo "$codec $corpus: up to date"
             continue
         fi
         rm -f "$out/.prepared"
         java -jar "$jar" features --spec "$root/models/feature-spec.json" --manifest "$manifest" \
-            --telephony "$codec" -o "$out"
+            --telephony "$codec" ${vad_flag[@]+"${vad_flag[@]}"} -o "$out"
         echo "$stamp" > "$out/.prepared"
     done
 done

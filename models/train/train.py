@@ -95,7 +95,7 @@ def make_batch(clips, indices, rng, augment, stack, masks, train, telephony_prob
     for i in indices:
         c = clips[i]
         x = c.features
-        if train and telephony_prob > 0 and telephony_rng.random() < telephony_prob:
+        if train and telephony_prob > 0 and telephony_rng.random() < telephony_prob and c.telephony:
             # the same clip through a telephone line (mu-law or A-law, 50/50), before the crop and
             # the feature-domain augmentation; a separate generator, so the other draws are
             # those of the clean recipe
@@ -255,7 +255,9 @@ def main():
     train, test = data.split(clips, data.parse_holdout(args.holdout))
     if args.telephony_prob > 0:
         dirs = data.telephony_dirs(args.features_dir)
-        data.attach_telephony(train, dirs)  # training clips only: evaluation stays on clean features
+        # training clips only: evaluation stays on clean features; speech-only features (VAD) may
+        # lack a copy where the VAD found no speech through the telephone line
+        data.attach_telephony(train, dirs, allow_missing=Path(args.features_dir).name.startswith("features-vad"))
         print(f"telephony copies from {', '.join(map(str, dirs))} (p={args.telephony_prob})", flush=True)
     print(f"{len(train)} training clips, {len(test)} held-out clips ({time.time() - t0:.0f} s to load)", flush=True)
 

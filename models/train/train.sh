@@ -8,6 +8,8 @@
 # With FOLD (1-5, see folds.sh) that fold's speakers are held out, as evaluate.sh does; the shipped
 # 0.2.0 is `train.sh 0.2.0 1`, so every figure in the model card is on speakers it never heard.
 #
+# VAD=1 trains on the frames of speech alone (prepare.sh's features-vad: what the service's VAD passes).
+#
 # Needs: apt-get install opus-tools python3-torch python3-onnx python3-matplotlib; JDK 17 + Maven.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,7 +28,9 @@ if [ -n "$fold" ]; then
     holdout=$(fold_holdout "$fold" "$work/wav")
 fi
 echo "== training (seed 1${holdout:+, holding out $holdout})"
-"$py" "$here/train.py" --features-dir "$work/features" --out-dir "$work/shipped" --seed 1 \
+features=features
+[ "${VAD:-0}" = 1 ] && features=features-vad
+"$py" "$here/train.py" --features-dir "$work/$features" --out-dir "$work/shipped" --seed 1 \
     --holdout "$holdout" ${TRAIN_ARGS:-}
 echo "== export"
 "$py" "$here/export.py" --checkpoint "$work/shipped/model.pt" --version "$version"
