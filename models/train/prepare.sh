@@ -29,8 +29,9 @@ fi
 echo "== features (models/feature-spec.json${vad_flag[*]:+, speech only})"
 for manifest in "$work"/wav/*/manifest.csv; do
     corpus=$(basename "$(dirname "$manifest")")
+    # With VAD=1 a clip without speech fails (exit 3: some files failed); the others are written.
     java -jar "$jar" features --spec "$root/models/feature-spec.json" --manifest "$manifest" \
-        ${vad_flag[@]+"${vad_flag[@]}"} -o "$work/$features/$corpus"
+        ${vad_flag[@]+"${vad_flag[@]}"} -o "$work/$features/$corpus" || { [ $? = 3 ] && [ -n "${vad_flag[*]:-}" ]; }
 done
 echo "== telephony features (mulaw, alaw)"
 for manifest in "$work"/wav/*/manifest.csv; do
@@ -45,7 +46,7 @@ for manifest in "$work"/wav/*/manifest.csv; do
         fi
         rm -f "$out/.prepared"
         java -jar "$jar" features --spec "$root/models/feature-spec.json" --manifest "$manifest" \
-            --telephony "$codec" ${vad_flag[@]+"${vad_flag[@]}"} -o "$out"
+            --telephony "$codec" ${vad_flag[@]+"${vad_flag[@]}"} -o "$out" || { [ $? = 3 ] && [ -n "${vad_flag[*]:-}" ]; }
         echo "$stamp" > "$out/.prepared"
     done
 done
