@@ -26,7 +26,9 @@ for fold in "${folds[@]}"; do
     out="$eval_dir/fold-$fold"
     mkdir -p "$out/model"
     echo "== fold $fold: holding out $holdout"
-    "$py" "$here/train.py" --features-dir "$work/features" --out-dir "$out" --seed 1 --holdout "$holdout" ${TRAIN_ARGS:-}
+    features=features
+    if [ "${VAD:-1}" = 1 ]; then features=features-vad; fi  # as train.sh: speech only unless VAD=0
+    "$py" "$here/train.py" --features-dir "$work/$features" --out-dir "$out" --seed 1 --holdout "$holdout" ${TRAIN_ARGS:-}
     "$py" "$here/export.py" --checkpoint "$out/model.pt" --version "fold-$fold" --models-dir "$out/model" \
         --parity-dir "$out/parity"
     run_eval() {  # corpus speakers extra-args...

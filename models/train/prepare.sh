@@ -5,8 +5,9 @@
 # same manifest and layout) to $WORK/features-mulaw and $WORK/features-alaw for train.py
 # --telephony-prob; those are skipped when the manifest, the spec and the jar are the ones they were made with.
 # JAR overrides the jar (default target/emostream.jar, built if missing).
-# VAD=1 writes the frames of speech alone (`features --vad`: what the service's speech gate passes to
-# the model) to $WORK/features-vad and its telephony copies to $WORK/features-vad-mulaw/-alaw.
+# VAD=1 (the default, since 0.3.0) writes the frames of speech alone (`features --vad`: what the
+# service's speech gate passes to the model) to $WORK/features-vad and its telephony copies to
+# $WORK/features-vad-mulaw/-alaw; VAD=0 every frame, to $WORK/features (0.1.0, 0.2.0).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -15,7 +16,7 @@ work=${WORK:-/tmp/emostream-train}
 jar=${JAR:-$root/target/emostream.jar}
 features=features
 vad_flag=()
-if [ "${VAD:-0}" = 1 ]; then
+if [ "${VAD:-1}" = 1 ]; then
     features=features-vad
     vad_flag=(--vad)
 fi

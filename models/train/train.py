@@ -213,7 +213,7 @@ def main():
     ap.add_argument("--features-dir", required=True)
     ap.add_argument("--out-dir", required=True)
     ap.add_argument("--holdout", default="", help="speakers never trained on, e.g. 'ravdess:01,02;nemo:EB0'")
-    ap.add_argument("--epochs", type=int, default=24)
+    ap.add_argument("--epochs", type=int, default=32, help="default 32 (0.3.0); 0.1.0 and 0.2.0 had 24")
     ap.add_argument("--clips-per-epoch", type=int, default=8000)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -233,9 +233,10 @@ def main():
     ap.add_argument("--device", default="cpu",
                     help="torch device, e.g. cuda (default cpu: the shipped recipe; other devices give other "
                          "random draws inside torch, e.g. dropout, so not the same weights)")
-    ap.add_argument("--eval-every", type=int, default=5, help="held-out figures every N epochs (0: last only)")
-    ap.add_argument("--eval-batch", type=int, default=1,
-                    help="held-out clips run together (default 1, one at a time; >1 is faster, equal up to rounding)")
+    ap.add_argument("--eval-every", type=int, default=8,
+                    help="held-out figures every N epochs (0: last only; 0.2.0 used 5)")
+    ap.add_argument("--eval-batch", type=int, default=64,
+                    help="held-out clips run together (1: one at a time, as 0.2.0 did; equal up to rounding)")
     ap.add_argument("--telephony-prob", type=float, default=0.3,
                     help="training only: probability of replacing a clip's features by its telephony copy "
                          "(mu-law or A-law, 50/50; written by prepare.sh to FEATURES_DIR-mulaw and "

@@ -6,9 +6,10 @@
 #   models/train/train.sh [VERSION [FOLD]]   # WORK=/tmp/emostream-train by default
 #
 # With FOLD (1-5, see folds.sh) that fold's speakers are held out, as evaluate.sh does; the shipped
-# 0.2.0 is `train.sh 0.2.0 1`, so every figure in the model card is on speakers it never heard.
+# 0.3.0 is `train.sh 0.3.0 1`, so every figure in the model card is on speakers it never heard.
 #
-# VAD=1 trains on the frames of speech alone (prepare.sh's features-vad: what the service's VAD passes).
+# VAD=1 (default) trains on the frames of speech alone (prepare.sh's features-vad: what the service's
+# VAD passes to the model); VAD=0 on every frame, as 0.1.0 and 0.2.0 did.
 #
 # Needs: apt-get install opus-tools python3-torch python3-onnx python3-matplotlib; JDK 17 + Maven.
 set -euo pipefail
@@ -29,7 +30,7 @@ if [ -n "$fold" ]; then
 fi
 echo "== training (seed 1${holdout:+, holding out $holdout})"
 features=features
-[ "${VAD:-0}" = 1 ] && features=features-vad
+if [ "${VAD:-1}" = 1 ]; then features=features-vad; fi
 "$py" "$here/train.py" --features-dir "$work/$features" --out-dir "$work/shipped" --seed 1 \
     --holdout "$holdout" ${TRAIN_ARGS:-}
 echo "== export"
