@@ -48,7 +48,6 @@ public final class SpeechGate {
     /** The current (or last) utterance: first speech frame and the model step it started at; -1 before its first frame. */
     private long utteranceFirstFrame = -1;
     private long utteranceFirstStep;
-    private long speechFrames;
     private float[] probabilitySum;
     private int probabilitySteps;
 
@@ -101,7 +100,6 @@ public final class SpeechGate {
             return (index, features) -> {
                 model.accept(index, features);
                 framesIn++;
-                speechFrames++;
             };
         }
         return this::queue;
@@ -249,7 +247,6 @@ public final class SpeechGate {
                     utteranceFirstStep = model.stepsDone() + model.queuedFrames() / framesPerStep;
                 }
                 model.accept(frames, done * featureCount);
-                speechFrames++;
             }
             done++;
         }
@@ -345,11 +342,6 @@ public final class SpeechGate {
         return sample < win ? 0 : (sample - win) / hop + 1;
     }
 
-    /** Speech heard so far, in feature frames that went to the model. */
-    public long speechFrames() {
-        return speechFrames;
-    }
-
     /** Last feature frame (original numbering) of model step {@code step} of the current utterance. */
     public long stepLastFrame(long step) {
         return utteranceFirstFrame + (step - utteranceFirstStep + 1) * framesPerStep - 1;
@@ -365,13 +357,12 @@ public final class SpeechGate {
         int vadValues = settings == null ? 0 : SileroVad.STATE_SIZE + SileroVad.CONTEXT;
         int floats = vadValues + sampleCount + frameCount * featureCount + (probabilitySum == null ? 0 : probabilitySum.length);
         int segmenterBytes = settings == null ? 0 : SpeechSegmenter.BYTES;
-        ByteBuffer out = ByteBuffer.allocate(4 + 1 + segmenterBytes + 8 * 6 + 3 + 4 * 4 + 4 * floats);
+        ByteBuffer out = ByteBuffer.allocate(4 + 1 + segmenterBytes + 8 * 5 + 3 + 4 * 4 + 4 * floats);
         out.putInt(FORMAT).put((byte) (settings == null ? 0 : 1));
         if (segmenter != null) {
             segmenter.write(out);
         }
-        out.putLong(samplesIn).putLong(firstFrame).putLong(framesIn).putLong(utteranceFirstFrame).putLong(utteranceFirstStep)
-                .putLong(speechFrames);
+        out.putLong(samplesIn).putLong(firstFrame).putLong(framesIn).putLong(utteranceFirstFrame).putLong(utteranceFirstStep);
         out.put((byte) (finished ? 1 : 0)).put((byte) (finalized ? 1 : 0)).put((byte) (halted ? 1 : 0));
         out.putInt(probabilitySteps).putInt(sampleCount).putInt(frameCount)
                 .putInt(probabilitySum == null ? -1 : probabilitySum.length);
@@ -413,7 +404,6 @@ public final class SpeechGate {
         g.framesIn = in.getLong();
         g.utteranceFirstFrame = in.getLong();
         g.utteranceFirstStep = in.getLong();
-        g.speechFrames = in.getLong();
         g.finished = in.get() != 0;
         g.finalized = in.get() != 0;
         g.halted = in.get() != 0;
