@@ -5,7 +5,8 @@ import dev.emostream.audio.WavAudio;
 import dev.emostream.audio.WavReader;
 import dev.emostream.model.EmotionModel;
 import dev.emostream.model.ModelDescriptor;
-import dev.emostream.model.StreamClassifier;
+import dev.emostream.vad.SileroVad;
+import dev.emostream.vad.SpeechClassifier;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,8 +20,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code emostream classify FILE.wav}: the emotion timeline of one file, as the service would stream it. */
 @Command(name = "classify", mixinStandardHelpOptions = true,
-        description = "Streams a WAV file through the model in small chunks and prints its emotion timeline "
-                + "(time, label, confidence), then the decision at the end of the file.")
+        description = "Streams a WAV file through voice activity detection and the model in small chunks, as the "
+                + "service does, and prints its emotion timeline over speech (time, label, confidence), where each "
+                + "utterance starts and ends with its result, then the decision at the end of the file.")
 final class ClassifyCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE.wav", description = "Audio file (s16le, f32le, mu-law or A-law WAV).")
     Path file;
@@ -41,6 +43,9 @@ final class ClassifyCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
+    @Mixin
+    VadOptions vadOptions;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec commandSpec;
 
@@ -53,30 +58,62 @@ final class ClassifyCommand implements Callable<Integer> {
         PrintWriter out = commandSpec.commandLine().getOut();
         WavAudio audio = new WavReader().read(file);
         float[] mono = audio.mono(channel);
-        try (EmotionModel model = modelOptions.load(commandSpec, 1)) {
+        try (EmotionModel model = modelOptions.load(commandSpec, 1);
+             SileroVad vad = vadOptions.load()) {
             ModelDescriptor d = model.descriptor();
             List<String> labels = d.labels();
-            double stepSeconds = d.stepSeconds();
-            double firstStepEnd = StepTiming.stepEndSeconds(d, 0);
-            out.printf(Locale.ROOT, "%s: %.2f s, %d Hz, model %s on %s%n", file, audio.durationSeconds(),
-                    audio.sampleRate(), d.modelVersion(), model.provider());
+            int rate16k = d.featureSpec().sampleRate();
+            out.printf(Locale.ROOT, "%s: %.2f s, %d Hz, model %s on %s, %s%n", file, audio.durationSeconds(),
+                    audio.sampleRate(), d.modelVersion(), model.provider(), vadOptions.describe());
             out.printf(Locale.ROOT, "%8s  %-10s %s%n", "time", "label", "confidence");
             float[][] last = {null};
-            double[] nextReport = {everyMs / 1000.0};
-            StreamClassifier stream = new StreamClassifier(model, audio.sampleRate(), modelOptions.maxQueuedFrames,
-                    (state, step, probs) -> {
-                        last[0] = probs.clone();
-                        double t = firstStepEnd + step * stepSeconds;
-                        if (t + 1e-9 >= nextReport[0]) {
-                            int k = argmax(probs);
-                            out.printf(Locale.ROOT, "%7.2fs  %-10s %.3f%n", t, labels.get(k), probs[k]);
-                            nextReport[0] += everyMs / 1000.0;
+            long everySamples = (long) everyMs * rate16k / 1000;
+            long[] nextReport = {everySamples};
+            SpeechClassifier stream = new SpeechClassifier(model, vad, vadOptions.settings(), audio.sampleRate(),
+                    modelOptions.maxQueuedFrames, new SpeechClassifier.Listener() {
+                        @Override
+                        public void onStep(long step, long endSample, long speechFrames, float[] probabilities) {
+                            last[0] = probabilities.clone();
+                            if (endSample >= nextReport[0]) {
+                                int k = argmax(probabilities);
+                                out.printf(Locale.ROOT, "%7.2fs  %-10s %.3f%n", seconds(endSample), labels.get(k), probabilities[k]);
+                                // Silence between utterances has no steps: the timeline resumes at the next interval.
+                                nextReport[0] = (endSample / everySamples + 1) * everySamples;
+                            }
+                        }
+
+                        @Override
+                        public void onUtteranceStart(int utterance, long startSample) {
+                            out.printf(Locale.ROOT, "%7.2fs  utterance %d starts%n", seconds(startSample), utterance);
+                        }
+
+                        @Override
+                        public void onUtteranceEnd(int utterance, long startSample, long endSample, float[] probabilities) {
+                            if (probabilities == null) {
+                                out.printf(Locale.ROOT, "%7.2fs  utterance %d ends (%.2f-%.2f s), too short for a step%n",
+                                        seconds(endSample), utterance, seconds(startSample), seconds(endSample));
+                            } else {
+                                int k = argmax(probabilities);
+                                out.printf(Locale.ROOT, "%7.2fs  utterance %d ends (%.2f-%.2f s): %s %.3f (mean over it)%n",
+                                        seconds(endSample), utterance, seconds(startSample), seconds(endSample),
+                                        labels.get(k), probabilities[k]);
+                            }
+                        }
+
+                        private double seconds(long samples16k) {
+                            return samples16k / (double) rate16k;
                         }
                     });
             int chunk = Math.max(1, audio.sampleRate() * chunkMs / 1000);
             stream.streamAll(mono, chunk);
             if (last[0] == null) {
-                out.printf(Locale.ROOT, "too short for a decision: the first step needs %.0f ms of audio%n", 1000 * firstStepEnd);
+                if (vad != null) {
+                    out.println("no speech detected: no emotion to report (--no-vad classifies all audio)");
+                } else {
+                    out.printf(Locale.ROOT, "too short for a decision: the first step needs %.0f ms of audio%n",
+                            1000 * StepTiming.stepEndSeconds(d, 0));
+                }
+                out.flush();
                 return 1;
             }
             int k = argmax(last[0]);

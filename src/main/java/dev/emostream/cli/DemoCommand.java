@@ -11,7 +11,8 @@ import dev.emostream.features.FeatureSpec;
 import dev.emostream.model.EmotionModel;
 import dev.emostream.model.ExecutionProvider;
 import dev.emostream.model.ModelDescriptor;
-import dev.emostream.model.StreamClassifier;
+import dev.emostream.vad.SpeechClassifier;
+import dev.emostream.vad.VadSettings;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,14 +121,16 @@ final class DemoCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "emotion model %s on %s (synthetic vowels: the labels carry no meaning here)%n",
                     d.modelVersion(), model.provider());
             double[] next = {1.0};
-            StreamClassifier stream = new StreamClassifier(model, rate, 100_000, (state, step, p) -> {
-                double t = StepTiming.stepEndSeconds(d, step);
-                if (t + 1e-9 >= next[0]) {
-                    int k = ClassifyCommand.argmax(p);
-                    out.printf(Locale.ROOT, "%5.2fs %-10s %.3f%n", t, d.labels().get(k), p[k]);
-                    next[0] += 1.0;
-                }
-            });
+            // No VAD: the synthetic vowels are not speech to it, and this demo shows the model path alone.
+            SpeechClassifier stream = new SpeechClassifier(model, null, VadSettings.DEFAULTS, rate, 100_000,
+                    (step, endSample, speechFrames, p) -> {
+                        double t = endSample / (double) d.featureSpec().sampleRate();
+                        if (t + 1e-9 >= next[0]) {
+                            int k = ClassifyCommand.argmax(p);
+                            out.printf(Locale.ROOT, "%5.2fs %-10s %.3f%n", t, d.labels().get(k), p[k]);
+                            next[0] += 1.0;
+                        }
+                    });
             stream.streamAll(mono, chunk);
         }
     }

@@ -67,12 +67,6 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON (for plots).")
     Path json;
 
-    @Option(names = "--no-vad", description = "Classify all audio (no voice activity detection): the decision after N s is then after N s of audio only.")
-    boolean noVad;
-
-    @Option(names = "--vad-carry-state", description = "Carry the model's state across utterances instead of resetting it at each (the service's vad.reset.per.utterance=false).")
-    boolean vadCarryState;
-
     @Option(names = "--chain", paramLabel = "N", defaultValue = "1",
             description = "Stream N clips of one speaker back to back as one stream (silence between, --gap-ms), as in a call; "
                     + "each clip is decided by the utterances starting in it. Needs the VAD and a 'speaker' column (default: 1, each clip alone).")
@@ -83,6 +77,10 @@ final class EvalCommand implements Callable<Integer> {
 
     @Mixin
     ModelOptions modelOptions;
+
+    /** Without the VAD (--no-vad) the decision after N s is after N s of audio only. */
+    @Mixin
+    VadOptions vadOptions;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec commandSpec;
@@ -111,7 +109,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new ParameterException(commandSpec.commandLine(), "--gap-ms must be at least the VAD's min silence ("
                     + VadSettings.DEFAULTS.minSilenceMs() + " ms), or chained clips would merge into one utterance");
         }
-        if (chain > 1 && noVad) {
+        if (chain > 1 && vadOptions.noVad) {
             throw new ParameterException(commandSpec.commandLine(), "--chain decides clips by their utterances: it needs the VAD (drop --no-vad)");
         }
         PrintWriter out = commandSpec.commandLine().getOut();
@@ -122,7 +120,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         Path base = audioDir != null ? audioDir : manifest.toAbsolutePath().getParent();
         try (EmotionModel model = modelOptions.load(commandSpec, 1);
-             SileroVad vad = noVad ? null : SileroVad.loadBundled(1)) {
+             SileroVad vad = vadOptions.load()) {
             ModelDescriptor d = model.descriptor();
             List<String> labels = d.labels();
             boolean[] allowed = new boolean[labels.size()];
@@ -147,7 +145,7 @@ final class EvalCommand implements Callable<Integer> {
                 Arrays.fill(allowed, true);
             }
             out.printf(Locale.ROOT, "model %s on %s; %d clips%s, %d ms chunks, %s%s%s%n", d.modelVersion(), model.provider(),
-                    rows.size(), chain > 1 ? " in chains of " + chain + " per speaker (" + gapMs + " ms apart)" : "", chunkMs, noVad ? "no VAD" : "VAD on" + (vadCarryState ? " (state carried across utterances)" : ""), restrictLabels ? ", decisions among the manifest's labels" : "",
+                    rows.size(), chain > 1 ? " in chains of " + chain + " per speaker (" + gapMs + " ms apart)" : "", chunkMs, vadOptions.describe(), restrictLabels ? ", decisions among the manifest's labels" : "",
                     skipped > 0 ? "; " + skipped + " rows skipped (label not in the model)" : "");
             out.flush();
 
@@ -169,7 +167,7 @@ final class EvalCommand implements Callable<Integer> {
                     }
                     for (List<ChainEvaluation.Clip> c : ChainEvaluation.chains(clips, owners, chain, 1)) {
                         futures.add(pool.submit(() -> {
-                            List<ClipResult> r = ChainEvaluation.evaluate(model, vad, vadSettings(), c, gapMs, chunkMs,
+                            List<ClipResult> r = ChainEvaluation.evaluate(model, vad, vadOptions.settings(), c, gapMs, chunkMs,
                                     modelOptions.maxQueuedFrames, allowed);
                             r.forEach(x -> progress.step(x.error() == null));
                             return r;
@@ -240,7 +238,7 @@ final class EvalCommand implements Callable<Integer> {
             }
             int sampleRate = d.featureSpec().sampleRate();
             int hop = d.featureSpec().hopLength();
-            SpeechClassifier stream = new SpeechClassifier(model, vad, vadSettings(), rate, modelOptions.maxQueuedFrames,
+            SpeechClassifier stream = new SpeechClassifier(model, vad, vadOptions.settings(), rate, modelOptions.maxQueuedFrames,
                     (step, endSample, speechFrames, probs) -> {
                         int decision = argmaxAllowed(probs, allowed);
                         end[0] = decision;
@@ -268,13 +266,6 @@ final class EvalCommand implements Callable<Integer> {
         } catch (Exception e) {
             return new ClipResult(file.toString(), truth, Main.describe(e));
         }
-    }
-
-    /** The service's default VAD settings, with the state carried across utterances if asked. */
-    private VadSettings vadSettings() {
-        VadSettings d = VadSettings.DEFAULTS;
-        return new VadSettings(d.threshold(), d.negativeThreshold(), d.minSpeechMs(), d.minSilenceMs(), d.speechPadMs(),
-                !vadCarryState);
     }
 
     static int argmaxAllowed(float[] p, boolean[] allowed) {

@@ -14,7 +14,7 @@ import java.util.Arrays;
  * keeps the VAD's per-stream state (recurrent state, 64 samples of context, samples not yet making
  * a window) and the bookkeeping of the current utterance, and serialises all of it with the stream.
  *
- * <p>The driver (the stream processor, or {@code StreamClassifier} for one stream) feeds audio and
+ * <p>The driver (the stream processor, or {@code SpeechClassifier} for one stream) feeds audio and
  * frames in, runs the VAD on {@link #windowsReady()} windows (many streams per ONNX call), then runs
  * the model on what was released. When an utterance ends the gate stops taking windows until the
  * driver has stepped the utterance's last frames and called {@link #closeUtterance}, so each model

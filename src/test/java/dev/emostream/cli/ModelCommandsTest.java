@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.emostream.audio.Encoding;
 import dev.emostream.audio.WavWriter;
+import dev.emostream.testing.SpeechSignals;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,15 +28,51 @@ class ModelCommandsTest {
         return file;
     }
 
+    private static final Pattern TIMELINE = Pattern.compile("\\s+(\\d+\\.\\d\\d)s  \\w+\\s+0\\.\\d{3}");
+
     @Test
-    void classifyPrintsATimelineAndAFinalDecision() throws IOException {
+    void classifyWithoutVadPrintsATimelineOfAllAudioAndAFinalDecision() throws IOException {
         Path file = wav("voice.wav", 44_100, 3.0, 1);
+        CliTestSupport.Result r = CliTestSupport.run("classify", file.toString(), "--provider", "cpu", "--no-vad");
+        assertEquals(0, r.exitCode(), r.err());
+        List<String> lines = r.out().lines().toList();
+        long timeline = lines.stream().filter(l -> TIMELINE.matcher(l).matches()).count();
+        assertEquals(5, timeline, r.out()); // 0.5 .. 2.5 s: the 3.0 s step completes only at 3.01 s
+        assertTrue(lines.get(lines.size() - 1).startsWith("final: "), r.out());
+    }
+
+    @Test
+    void classifyReportsEmotionOnlyOverSpeechWithItsUtterances() throws Exception {
+        SpeechSignals.assumeEspeak();
+        float[] speech = SpeechSignals.speak("I told you three times already, and nobody listened to me", "en");
+        SpeechSignals.Composed signal = new SpeechSignals().silence(2.0).speech(speech).silence(2.0).build();
+        Path file = dir.resolve("speech.wav");
+        WavWriter.write(file, signal.samples(), 1, SpeechSignals.RATE, Encoding.S16LE);
+
         CliTestSupport.Result r = CliTestSupport.run("classify", file.toString(), "--provider", "cpu");
         assertEquals(0, r.exitCode(), r.err());
         List<String> lines = r.out().lines().toList();
-        long timeline = lines.stream().filter(l -> l.matches("\\s+\\d+\\.\\d\\ds  \\w+\\s+0\\.\\d{3}")).count();
-        assertEquals(5, timeline, r.out()); // 0.5 .. 2.5 s: the 3.0 s step completes only at 3.01 s
+        SpeechSignals.Segment truth = signal.speech().get(0);
+        List<Double> times = lines.stream().map(TIMELINE::matcher).filter(java.util.regex.Matcher::matches)
+                .map(m -> Double.parseDouble(m.group(1))).toList();
+        assertTrue(times.size() >= 3, r.out());
+        for (double t : times) {
+            // Steps only over the utterance (with its 100 ms pad): none in the leading silence, none long after the speech.
+            assertTrue(t > truth.startSeconds() - 0.15 && t < truth.endSeconds() + 0.7, t + " s outside the speech\n" + r.out());
+        }
+        assertEquals(1, lines.stream().filter(l -> l.matches("\\s+\\d+\\.\\d\\ds  utterance 0 starts")).count(), r.out());
+        assertEquals(1, lines.stream().filter(l -> l.matches("\\s+\\d+\\.\\d\\ds  utterance 0 ends \\(.*\\): \\w+ 0\\.\\d{3} \\(mean over it\\)"))
+                .count(), r.out());
         assertTrue(lines.get(lines.size() - 1).startsWith("final: "), r.out());
+
+        // Silence and noise alone: no emotion at all, and a non-zero exit that says why.
+        Path quiet = dir.resolve("quiet.wav");
+        WavWriter.write(quiet, new SpeechSignals().silence(1.0).noise(2.0, -40).build().samples(), 1, SpeechSignals.RATE,
+                Encoding.S16LE);
+        CliTestSupport.Result none = CliTestSupport.run("classify", quiet.toString(), "--provider", "cpu");
+        assertEquals(1, none.exitCode(), none.out());
+        assertTrue(none.out().contains("no speech detected"), none.out());
+        assertEquals(0, none.out().lines().filter(l -> TIMELINE.matcher(l).matches()).count(), none.out());
     }
 
     @Test

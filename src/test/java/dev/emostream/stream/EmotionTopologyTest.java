@@ -14,7 +14,8 @@ import dev.emostream.contract.AudioFrame;
 import dev.emostream.contract.Contracts;
 import dev.emostream.contract.EmotionEvent;
 import dev.emostream.model.EmotionModel;
-import dev.emostream.model.StreamClassifier;
+import dev.emostream.vad.SpeechClassifier;
+import dev.emostream.vad.VadSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -131,7 +132,8 @@ class EmotionTopologyTest {
 
         // The same audio through the offline single-stream path: every step's probabilities.
         List<float[]> steps = new ArrayList<>();
-        new StreamClassifier(model, 16_000, 1000, (s, i, p) -> steps.add(p.clone())).streamAll(signal, signal.length);
+        new SpeechClassifier(model, null, VadSettings.DEFAULTS, 16_000, 1000, (i, end, speech, p) -> steps.add(p.clone()))
+                .streamAll(signal, signal.length);
 
         EmotionEvent last = events.get(events.size() - 1);
         assertTrue(last.getFinal$());

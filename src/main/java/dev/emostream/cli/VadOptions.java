@@ -1,0 +1,32 @@
+package dev.emostream.cli;
+
+import dev.emostream.vad.SileroVad;
+import dev.emostream.vad.VadSettings;
+import picocli.CommandLine.Option;
+
+/** Voice activity options of the commands that stream audio through the model, as the service does. */
+final class VadOptions {
+    @Option(names = "--no-vad", description = "Classify all audio (no voice activity detection): every frame reaches the model, "
+            + "and there are no utterances.")
+    boolean noVad;
+
+    @Option(names = "--vad-carry-state", description = "Carry the model's state across utterances instead of resetting it at each "
+            + "(the service's vad.reset.per.utterance=false).")
+    boolean vadCarryState;
+
+    /** The bundled Silero VAD, or null with --no-vad. */
+    SileroVad load() {
+        return noVad ? null : SileroVad.loadBundled(1);
+    }
+
+    /** The service's default VAD settings, with the state carried across utterances if asked. */
+    VadSettings settings() {
+        VadSettings d = VadSettings.DEFAULTS;
+        return new VadSettings(d.threshold(), d.negativeThreshold(), d.minSpeechMs(), d.minSilenceMs(), d.speechPadMs(),
+                !vadCarryState);
+    }
+
+    String describe() {
+        return noVad ? "no VAD" : "VAD on" + (vadCarryState ? " (state carried across utterances)" : "");
+    }
+}
