@@ -199,9 +199,20 @@ final class BenchCommand implements Callable<Integer> {
         boolean allKept = true;
         for (int n : sizes) {
             long before = counters == null ? 0 : counters.framesIn();
+            long putsBefore = counters == null ? 0 : counters.statePuts();
+            long bytesBefore = counters == null ? 0 : counters.stateBytes();
+            long start = System.nanoTime();
             Measured m = run.run(n, seconds, warmupSeconds);
-            String processed = counters == null ? ""
-                    : " " + framesLabel + "=" + (counters.framesIn() - before) + " dead_letters=" + counters.deadLettersTotal();
+            double wall = (System.nanoTime() - start) / 1e9;
+            String processed = "";
+            if (counters != null) {
+                long puts = counters.statePuts() - putsBefore;
+                long bytes = counters.stateBytes() - bytesBefore;
+                // Serialisation work for the changelogged store (the record cache sends the last state of a commit).
+                processed = String.format(java.util.Locale.ROOT, " %s=%d dead_letters=%d state_puts/s=%.0f state_bytes_mean=%.0f state_mb/s=%.1f",
+                        framesLabel, counters.framesIn() - before, counters.deadLettersTotal(), puts / wall,
+                        puts == 0 ? 0.0 : bytes / (double) puts, bytes / wall / 1e6);
+            }
             allKept &= m.keptUp();
             out.println(m.summary() + processed + " real_time=" + (m.keptUp() ? "yes" : "no"));
             out.flush();

@@ -85,6 +85,9 @@ final class EvalCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec commandSpec;
 
+    private final java.util.concurrent.atomic.LongAdder sileroWindows = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder quietWindows = new java.util.concurrent.atomic.LongAdder();
+
     /** One clip's outcome: true label, decision at the end and at each checkpoint, or an error. */
     record ClipResult(String file, int truth, int end, int[] at, int[] atSpeech, int mean, String error) {
         ClipResult(String file, int truth, String error) {
@@ -209,6 +212,12 @@ final class EvalCommand implements Callable<Integer> {
             if (json != null) {
                 Files.writeString(json, report.toJson() + "\n", StandardCharsets.UTF_8);
             }
+            if (vad != null && chain == 1) {
+                long silero = sileroWindows.sum();
+                long quiet = quietWindows.sum();
+                out.printf(Locale.ROOT, "VAD windows: %d through Silero, %d below the quiet floor (%.1f%%)%n", silero, quiet,
+                        silero + quiet == 0 ? 0.0 : 100.0 * quiet / (silero + quiet));
+            }
             report.print(out);
             out.flush();
             return report.clips() == 0 ? 1 : 0;
@@ -257,6 +266,8 @@ final class EvalCommand implements Callable<Integer> {
                     });
             int chunk = Math.max(1, rate * chunkMs / 1000);
             stream.streamAll(mono, chunk);
+            sileroWindows.add(stream.sileroWindows());
+            quietWindows.add(stream.quietWindows());
             if (end[0] < 0) {
                 return new ClipResult(file.toString(), truth, vad == null ? "too short for one model step"
                         : "no speech detected (or too short for one model step)");

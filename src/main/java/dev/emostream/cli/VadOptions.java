@@ -14,6 +14,10 @@ final class VadOptions {
             + "(the service's vad.reset.per.utterance=false).")
     boolean vadCarryState;
 
+    @Option(names = "--no-quiet-floor", description = "Run Silero on every window, however quiet (the service's vad.quiet.floor.dbfs=off); "
+            + "by default windows below -70 dBFS are silence without it.")
+    boolean noQuietFloor;
+
     /** The bundled Silero VAD, or null with --no-vad. */
     SileroVad load() {
         return noVad ? null : SileroVad.loadBundled(1);
@@ -21,12 +25,12 @@ final class VadOptions {
 
     /** The service's default VAD settings, with the state carried across utterances if asked. */
     VadSettings settings() {
-        VadSettings d = VadSettings.DEFAULTS;
-        return new VadSettings(d.threshold(), d.negativeThreshold(), d.minSpeechMs(), d.minSilenceMs(), d.speechPadMs(),
-                !vadCarryState);
+        VadSettings s = VadSettings.DEFAULTS.withResetPerUtterance(!vadCarryState);
+        return noQuietFloor ? s.withQuietFloor(VadSettings.NO_QUIET_FLOOR) : s;
     }
 
     String describe() {
-        return noVad ? "no VAD" : "VAD on" + (vadCarryState ? " (state carried across utterances)" : "");
+        return noVad ? "no VAD" : "VAD on" + (vadCarryState ? " (state carried across utterances)" : "")
+                + (noQuietFloor ? " (no quiet floor)" : "");
     }
 }

@@ -45,10 +45,17 @@ public final class ServiceMetrics implements StreamCounters.Observer, AutoClosea
                 .description("batched ONNX calls").register(registry);
         FunctionCounter.builder("emostream_vad_windows", c, StreamCounters::vadWindows)
                 .description("32 ms voice-activity windows run (summed over batched calls)").register(registry);
+        FunctionCounter.builder("emostream_vad_quiet_windows", c, StreamCounters::vadQuietWindows)
+                .description("32 ms windows below vad.quiet.floor.dbfs, taken as silence without running the VAD").register(registry);
         FunctionCounter.builder("emostream_vad_calls", c, StreamCounters::vadCalls)
                 .description("batched voice-activity ONNX calls").register(registry);
         FunctionCounter.builder("emostream_vad_seconds", c, x -> x.vadNanos() / 1e9)
                 .description("time spent in voice-activity calls").register(registry);
+        FunctionCounter.builder("emostream_state_puts", c, StreamCounters::statePuts)
+                .description("stream states serialised into the changelogged store (the record cache sends the last of each commit to the changelog)")
+                .register(registry);
+        FunctionCounter.builder("emostream_state_bytes", c, StreamCounters::stateBytes)
+                .description("bytes of those stream states").baseUnit("bytes").register(registry);
         Gauge.builder("emostream_active_streams", c, StreamCounters::activeStreams)
                 .description("streams whose state this instance holds").register(registry);
         for (DeadLetterReason r : DeadLetterReason.values()) {

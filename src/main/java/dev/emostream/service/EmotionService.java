@@ -129,7 +129,9 @@ public final class EmotionService implements AutoCloseable {
         try {
             return new VadSettings(c.getDouble(ServiceConfig.Key.VAD_THRESHOLD), c.getDouble(ServiceConfig.Key.VAD_NEGATIVE_THRESHOLD),
                     c.getInt(ServiceConfig.Key.VAD_MIN_SPEECH_MS), c.getInt(ServiceConfig.Key.VAD_MIN_SILENCE_MS),
-                    c.getInt(ServiceConfig.Key.VAD_SPEECH_PAD_MS), c.getBoolean(ServiceConfig.Key.VAD_RESET_PER_UTTERANCE));
+                    c.getInt(ServiceConfig.Key.VAD_SPEECH_PAD_MS), c.getBoolean(ServiceConfig.Key.VAD_RESET_PER_UTTERANCE),
+                    c.get(ServiceConfig.Key.VAD_QUIET_FLOOR_DBFS).equals("off") ? VadSettings.NO_QUIET_FLOOR
+                            : c.getDouble(ServiceConfig.Key.VAD_QUIET_FLOOR_DBFS));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("vad.* settings: " + e.getMessage(), e);
         }

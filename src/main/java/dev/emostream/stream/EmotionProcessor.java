@@ -344,7 +344,7 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         if (session.ready(framesPerStep)) {
             ready.add(session);
         }
-        store.put(id, session.toBytes());
+        putState(id, session);
         counters.frameIn(bytes);
         if (missing > 0) {
             session.gaps += missing;
@@ -409,6 +409,11 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
             public void onDecided(StreamSession s) {
                 onSilence(s, now);
             }
+
+            @Override
+            public void onQuietWindow(StreamSession s) {
+                counters.vadQuietWindow();
+            }
         }, counters::vadCall, counters::inferenceCall);
         for (StreamSession s : streams) {
             if (s.ended()) {
@@ -419,10 +424,16 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
                 sessions.remove(s.streamId);
                 counters.streamsRemoved(1);
             } else {
-                store.put(s.streamId, s.toBytes());
+                putState(s.streamId, s);
             }
         }
         ready.clear();
+    }
+
+    private void putState(String id, StreamSession session) {
+        byte[] bytes = session.toBytes();
+        store.put(id, bytes);
+        counters.statePut(bytes.length);
     }
 
     private static long ms(long samples16k) {

@@ -20,6 +20,9 @@ public final class StreamCounters {
     private final LongAdder vadCalls = new LongAdder();
     private final LongAdder vadWindows = new LongAdder();
     private final LongAdder vadNanos = new LongAdder();
+    private final LongAdder vadQuietWindows = new LongAdder();
+    private final LongAdder statePuts = new LongAdder();
+    private final LongAdder stateBytes = new LongAdder();
     private final AtomicLong activeStreams = new AtomicLong();
     private final Map<DeadLetterReason, LongAdder> deadLetters = new EnumMap<>(DeadLetterReason.class);
     private volatile Observer observer = Observer.NONE;
@@ -79,6 +82,30 @@ public final class StreamCounters {
         vadCalls.increment();
         vadWindows.add(windows);
         vadNanos.add(nanos);
+    }
+
+    /** A stream's state written to its changelogged store (the record cache keeps the last per commit). */
+    void statePut(int bytes) {
+        statePuts.increment();
+        stateBytes.add(bytes);
+    }
+
+    public long statePuts() {
+        return statePuts.sum();
+    }
+
+    /** Bytes of stream state serialised into the store so far. */
+    public long stateBytes() {
+        return stateBytes.sum();
+    }
+
+    /** A window below the quiet floor, taken as silence without a VAD call. */
+    void vadQuietWindow() {
+        vadQuietWindows.increment();
+    }
+
+    public long vadQuietWindows() {
+        return vadQuietWindows.sum();
     }
 
     public long vadCalls() {

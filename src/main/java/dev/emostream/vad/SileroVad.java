@@ -35,6 +35,10 @@ public final class SileroVad implements AutoCloseable {
     private final OrtEnvironment env;
     private final OrtSession session;
 
+    /** Windows of digital silence {@link #silenceState} is taken after (2 s: converged, see the test). */
+    static final int SILENCE_WINDOWS = 64;
+    private float[] silenceState;
+
     private SileroVad(OrtEnvironment env, OrtSession session) {
         this.env = env;
         this.session = session;
@@ -101,6 +105,24 @@ public final class SileroVad implements AutoCloseable {
         } catch (OrtException e) {
             throw new VadException("voice-activity inference failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The recurrent state Silero reaches after hearing digital silence from a fresh start: what a
+     * stream's state becomes when quiet windows skip the model. (A fresh, all-zero state is not it:
+     * from zeros, Silero took -30 dBFS white noise right after silence for speech.) A copy.
+     */
+    public synchronized float[] silenceState() {
+        if (silenceState == null) {
+            float[] input = new float[CONTEXT + WINDOW];
+            float[] state = new float[STATE_SIZE];
+            float[] prob = new float[1];
+            for (int i = 0; i < SILENCE_WINDOWS; i++) {
+                run(input, state, 1, prob);
+            }
+            silenceState = state;
+        }
+        return silenceState.clone();
     }
 
     @Override

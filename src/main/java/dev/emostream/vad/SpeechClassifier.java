@@ -37,6 +37,8 @@ public final class SpeechClassifier {
     private final SpeechInference<SpeechClassifier> inference;
     private final SpeechInference.Listener<SpeechClassifier> events;
     private final List<SpeechClassifier> self = List.of(this);
+    private long sileroWindows;
+    private long quietWindows;
 
     /**
      * @param vad      the VAD model, or null to classify all audio (no utterances)
@@ -65,6 +67,11 @@ public final class SpeechClassifier {
             public void onUtteranceEnd(SpeechClassifier c) {
                 listener.onUtteranceEnd(gate.utterance(), gate.utteranceStartSample(), gate.utteranceEndSample(),
                         gate.utteranceProbabilities());
+            }
+
+            @Override
+            public void onQuietWindow(SpeechClassifier c) {
+                quietWindows++;
             }
         };
     }
@@ -98,7 +105,17 @@ public final class SpeechClassifier {
     }
 
     private void run() {
-        inference.run(self, events, (b, n) -> { }, (b, n) -> { });
+        inference.run(self, events, (b, n) -> sileroWindows += b, (b, n) -> { });
+    }
+
+    /** VAD windows Silero has run on so far. */
+    public long sileroWindows() {
+        return sileroWindows;
+    }
+
+    /** VAD windows taken as silence below the quiet floor, without Silero. */
+    public long quietWindows() {
+        return quietWindows;
     }
 
     public SpeechGate gate() {

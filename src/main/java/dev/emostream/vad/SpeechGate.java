@@ -164,6 +164,35 @@ public final class SpeechGate {
         return full > 0 ? full : (finished && sampleCount > 0 ? 1 : 0);
     }
 
+    /**
+     * Whether the next window is below the settings' quiet floor: silence without asking Silero
+     * (a final partial window counts as zero-padded, as Silero would see it).
+     */
+    public boolean nextWindowQuiet() {
+        double floor = settings.quietFloorPower();
+        if (floor == 0) {
+            return false;
+        }
+        int n = Math.min(SileroVad.WINDOW, sampleCount);
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += samples[i] * samples[i];
+        }
+        return sum < floor * SileroVad.WINDOW;
+    }
+
+    /**
+     * Takes the next window as silence without running Silero on it ({@link #nextWindowQuiet}).
+     * Silero's state becomes the one it reaches on digital silence ({@link SileroVad#silenceState}):
+     * left as it was, it resumes from whatever it heard before the quiet, however long ago (tried:
+     * after speech and silence it took -35 dBFS white noise for an utterance), and from an all-zero
+     * state it took -30 dBFS noise after silence for speech (VoiceActivityTest, SpeechFeaturesTest).
+     */
+    public SpeechSegmenter.Change onQuietWindow(float[] silenceState, StreamState model) {
+        System.arraycopy(silenceState, 0, vadState, 0, vadState.length);
+        return onWindow(0f, model);
+    }
+
     /** Copies the next window, after its 64 samples of context, into {@code dst} (a final partial window is zero-padded). */
     public void copyWindow(float[] dst, int off) {
         System.arraycopy(context, 0, dst, off, SileroVad.CONTEXT);

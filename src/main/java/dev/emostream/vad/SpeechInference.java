@@ -34,9 +34,14 @@ public final class SpeechInference<S> {
         /** The VAD decided more of the stream's audio (for progress over silence). */
         default void onDecided(S stream) {
         }
+
+        /** A window below the quiet floor was taken as silence without running Silero. */
+        default void onQuietWindow(S stream) {
+        }
     }
 
     private final SileroVad vad;       // null: no VAD
+    private final float[] silenceState; // Silero's state after digital silence (quiet windows skip the model)
     private final BatchInference inference;
     private final int maxBatch;
     private final Function<S, SpeechGate> gateOf;
@@ -49,6 +54,7 @@ public final class SpeechInference<S> {
             throw new IllegalArgumentException("maxBatch must be positive");
         }
         this.vad = vad;
+        this.silenceState = vad == null ? null : vad.silenceState();
         this.inference = inference;
         this.maxBatch = maxBatch;
         this.gateOf = gateOf;
@@ -100,7 +106,18 @@ public final class SpeechInference<S> {
         while (true) {
             ready.clear();
             for (S s : streams) {
-                if (gateOf.apply(s).windowsReady() > 0 && ready.size() < maxBatch) {
+                SpeechGate g = gateOf.apply(s);
+                // Quiet windows need no ONNX call: taken here, in the stream's own order.
+                while (g.windowsReady() > 0 && g.nextWindowQuiet()) {
+                    int before = g.utterance();
+                    g.onQuietWindow(silenceState, modelOf.apply(s));
+                    if (g.utterance() != before) {
+                        listener.onUtteranceStart(s);
+                    }
+                    listener.onQuietWindow(s);
+                    listener.onDecided(s);
+                }
+                if (g.windowsReady() > 0 && ready.size() < maxBatch) {
                     ready.add(s);
                 }
             }

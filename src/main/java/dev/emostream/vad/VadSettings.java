@@ -13,9 +13,12 @@ package dev.emostream.vad;
  * @param speechPadMs        audio kept before an utterance's first and after its last speech window
  * @param resetPerUtterance  whether the emotion model's recurrent state starts afresh with each
  *                           utterance (otherwise it carries across, over the silence in between)
+ * @param quietFloorDbfs     a window whose RMS level is below this (dB re full scale) is silence
+ *                           without running Silero on it (and Silero's state starts afresh after it);
+ *                           {@link #NO_QUIET_FLOOR}: every window goes to Silero
  */
 public record VadSettings(double threshold, double negativeThreshold, int minSpeechMs, int minSilenceMs, int speechPadMs,
-                          boolean resetPerUtterance) {
+                          boolean resetPerUtterance, double quietFloorDbfs) {
     /** Milliseconds per VAD window. */
     public static final int WINDOW_MS = SileroVad.WINDOW * 1000 / SileroVad.SAMPLE_RATE;
     static final int MAX_MS = 60_000;
@@ -26,7 +29,20 @@ public record VadSettings(double threshold, double negativeThreshold, int minSpe
      * clips (119 of 413; 146 of 2,190 clips in all), at 0.3 in 19% (79; 98 in all), with the same
      * RAVDESS accuracy and no utterance on noise or music-like tones (VoiceActivityTest).
      */
-    public static final VadSettings DEFAULTS = new VadSettings(0.3, 0.2, 250, 500, 100, true);
+    public static final VadSettings DEFAULTS = new VadSettings(0.3, 0.2, 250, 500, 100, true, -70);
+
+    /** No quiet floor: Silero runs on every window, digital silence included. */
+    public static final double NO_QUIET_FLOOR = Double.NEGATIVE_INFINITY;
+
+    /** The same settings with another quiet floor. */
+    public VadSettings withQuietFloor(double dbfs) {
+        return new VadSettings(threshold, negativeThreshold, minSpeechMs, minSilenceMs, speechPadMs, resetPerUtterance, dbfs);
+    }
+
+    /** The same settings with the model's state carried across utterances or not. */
+    public VadSettings withResetPerUtterance(boolean reset) {
+        return new VadSettings(threshold, negativeThreshold, minSpeechMs, minSilenceMs, speechPadMs, reset, quietFloorDbfs);
+    }
 
     public VadSettings {
         if (!(threshold > 0 && threshold < 1)) {
@@ -35,6 +51,9 @@ public record VadSettings(double threshold, double negativeThreshold, int minSpe
         if (!(negativeThreshold > 0 && negativeThreshold <= threshold)) {
             throw new IllegalArgumentException("VAD negative threshold must be in (0, threshold " + threshold + "], got "
                     + negativeThreshold);
+        }
+        if (!(quietFloorDbfs == NO_QUIET_FLOOR || quietFloorDbfs >= -200 && quietFloorDbfs <= -20)) {
+            throw new IllegalArgumentException("VAD quiet floor must be -200 to -20 dBFS (or off), got " + quietFloorDbfs);
         }
         check("min speech", minSpeechMs);
         check("min silence", minSilenceMs);
@@ -68,6 +87,14 @@ public record VadSettings(double threshold, double negativeThreshold, int minSpe
      */
     public long maxUndecidedSamples() {
         return (2L * minSpeechWindows() + minSilenceWindows() + 2) * SileroVad.WINDOW + padSamples();
+    }
+
+    /**
+     * Mean square sample value below which a window is quiet (0 without a floor). Compared as
+     * sum of squares < this * window length, so digital silence is always quiet when a floor is set.
+     */
+    double quietFloorPower() {
+        return quietFloorDbfs == NO_QUIET_FLOOR ? 0 : Math.pow(10, quietFloorDbfs / 10);
     }
 
     long padSamples() {

@@ -17,12 +17,17 @@ class BenchCommandTest {
                 "--jit-warmup-s", "0", "-s", "state.dir=" + dir, "-s", "model.provider=cpu", "-s", "vad.enabled=false");
         assertTrue(r.exitCode() == 0 || r.exitCode() == Main.EXIT_PARTIAL_FAILURE, r.err());
         Matcher m = Pattern.compile("streams=3 seconds=2.0 frames=(\\d+) .* events=(\\d+) .* finals=3/3 .* "
-                + "frames_processed=(\\d+) dead_letters=0 real_time=(yes|no)").matcher(r.out());
+                + "frames_processed=(\\d+) dead_letters=0 state_puts/s=(\\d+) state_bytes_mean=(\\d+) state_mb/s=[\\d.]+ "
+                + "real_time=(yes|no)").matcher(r.out());
         assertTrue(m.find(), r.out());
         assertEquals(300, Integer.parseInt(m.group(1)), "3 streams x 2 s of 20 ms frames");
         assertEquals(m.group(1), m.group(3), "frames sent = frames processed");
         // Events at 0.5, 1.0 and 1.5 s and a final one per stream (2.0 s needs audio past the end).
         assertEquals(12, Integer.parseInt(m.group(2)));
+        // Every frame writes its stream's state (and inference rounds again): at least 150 frames/s here.
+        assertTrue(Integer.parseInt(m.group(4)) >= 100, r.out());
+        // A state holds at least the LSTM's h and c (2 x 192 floats).
+        assertTrue(Integer.parseInt(m.group(5)) > 2 * 192 * 4, r.out());
     }
 
     @Test

@@ -220,11 +220,14 @@ class GatewayEndToEndTest {
                 "emostream_frame_to_event_seconds_bucket", "emostream_inference_seconds_bucket",
                 "emostream_inference_batch_size_bucket", "emostream_gateway_events_delivered_total",
                 "emostream_dead_letters_total{reason=\"sequence_gap\"}", "emostream_events_by_label_total{label=\"angry\"}",
-                "jvm_memory_used_bytes", "emostream_vad_windows_total",
+                "jvm_memory_used_bytes", "emostream_vad_windows_total", "emostream_vad_quiet_windows_total",
                 "kafka_stream_thread_process_total")) {
             assertTrue(metrics.contains(m), "/metrics has " + m);
         }
         assertTrue(metricValue(metrics, "emostream_gateway_frames_in_total") >= chunks.size());
+        // Every frame wrote its stream's state: puts at least as many as frames, bytes at least 1.5 KB each (h, c).
+        assertTrue(metricValue(metrics, "emostream_state_puts_total") >= metricValue(metrics, "emostream_frames_in_total"));
+        assertTrue(metricValue(metrics, "emostream_state_bytes_total") > 1536 * metricValue(metrics, "emostream_state_puts_total"));
         assertEquals(200, get("/health/ready", null).statusCode());
     }
 

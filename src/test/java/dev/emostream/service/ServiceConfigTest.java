@@ -58,6 +58,20 @@ class ServiceConfigTest {
     }
 
     @Test
+    void theQuietFloorIsANumberInRangeOrOff() {
+        assertEquals(-70, EmotionService.vadSettings(ServiceConfig.defaults()).quietFloorDbfs());
+        assertEquals(dev.emostream.vad.VadSettings.NO_QUIET_FLOOR, EmotionService.vadSettings(
+                ServiceConfig.resolve(Map.of(), Map.of(), Map.of("vad.quiet.floor.dbfs", "off"))).quietFloorDbfs());
+        assertEquals(-55, EmotionService.vadSettings(
+                ServiceConfig.resolve(Map.of(), Map.of(), Map.of("vad.quiet.floor.dbfs", "-55"))).quietFloorDbfs());
+        for (String bad : new String[] {"loud", "-10", "-300"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ServiceConfig.resolve(Map.of(), Map.of(), Map.of("vad.quiet.floor.dbfs", bad)));
+            assertTrue(e.getMessage().contains("vad.quiet.floor.dbfs"), e.getMessage());
+        }
+    }
+
+    @Test
     void readmeDocumentsEveryKeyWithItsDefault() throws Exception {
         String readme = Files.readString(Path.of(System.getProperty("emostream.projectDir", "."), "README.md"));
         for (ServiceConfig.Key k : ServiceConfig.Key.values()) {
