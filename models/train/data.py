@@ -19,6 +19,7 @@ class Clip:
     features: np.ndarray  # [frames, n_features] float32
     file: str
     telephony: tuple = ()  # the same clip's features through a telephone line (attach_telephony)
+    speed: tuple = ()  # the same clip's features played faster or slower (attach_telephony(..., attr="speed"))
 
 
 def load(features_dir, corpora=CORPORA):
@@ -42,34 +43,41 @@ def telephony_dirs(features_dir, codecs=("mulaw", "alaw")):
     return [base.parent / f"{base.name}-{codec}" for codec in codecs]
 
 
-def attach_telephony(clips, dirs, allow_missing=False):
+def speed_dirs(features_dir, speeds=("0.9", "1.1")):
+    """Where prepare.sh (SPEED=1) writes the speed-perturbed copies: beside DIR, as DIR-speed0.9 and DIR-speed1.1."""
+    base = Path(features_dir).resolve()
+    return [base.parent / f"{base.name}-speed{s}" for s in speeds]
+
+
+def attach_telephony(clips, dirs, allow_missing=False, attr="telephony"):
     """Loads, for every clip, its copy from each of `dirs` (same corpus layout and manifest as the
-    clean features, matched by the `file` row) into clip.telephony, in the order of `dirs`.
-    With allow_missing (speech-only features: the VAD may find no speech in a telephone-line copy),
-    a clip keeps the copies it has, possibly none."""
+    clean features, matched by the `file` row) into clip.<attr> (telephony or speed), in the order
+    of `dirs`. With allow_missing (speech-only features: the VAD may find no speech in a copy), a
+    clip keeps the copies it has, possibly none."""
     by_key = {(c.corpus, c.file): c for c in clips}
     copies = {key: [None] * len(dirs) for key in by_key}
     for d, directory in enumerate(dirs):
         for corpus in sorted({c.corpus for c in clips}):
             index = Path(directory) / corpus / "features.csv"
             if not index.exists():
-                raise SystemExit(f"{index} is missing: run prepare.sh (it writes the telephony features)")
+                raise SystemExit(f"{index} is missing: run prepare.sh (it writes the {attr} features"
+                                 + (", with SPEED=1)" if attr == "speed" else ")"))
             with open(index, newline="", encoding="utf-8") as f:
                 for row in csv.DictReader(f):
                     if (corpus, row["file"]) in copies:
                         copies[(corpus, row["file"])][d] = np.load(index.parent / row["features"])
     missing = [key for key, v in copies.items() if any(x is None for x in v)]
     if missing and not allow_missing:
-        raise SystemExit(f"{len(missing)} clips have no telephony features, e.g. {missing[0]}")
+        raise SystemExit(f"{len(missing)} clips have no {attr} features, e.g. {missing[0]}")
     if missing:
-        print(f"{len(missing)} clips lack a telephony copy (no speech found in it): they train on clean features",
+        print(f"{len(missing)} clips lack a {attr} copy (no speech found in it): they train on clean features",
               flush=True)
     for key, clip in by_key.items():
         present = [x for x in copies[key] if x is not None]
         for x in present:
             if x.shape[1] != clip.features.shape[1]:
-                raise SystemExit(f"{key}: telephony features have {x.shape[1]} dims, clean {clip.features.shape[1]}")
-        clip.telephony = tuple(present)
+                raise SystemExit(f"{key}: {attr} features have {x.shape[1]} dims, clean {clip.features.shape[1]}")
+        setattr(clip, attr, tuple(present))
 
 
 def feature_spec(features_dir, corpora=CORPORA):

@@ -5,6 +5,8 @@
 # same manifest and layout) to $WORK/features-mulaw and $WORK/features-alaw for train.py
 # --telephony-prob; those are skipped when the manifest, the spec and the jar are the ones they were made with.
 # JAR overrides the jar (default target/emostream.jar, built if missing).
+# SPEED=1 also writes speed-perturbed copies (0.9x, 1.1x) to $WORK/<features>-speed0.9/-speed1.1 for
+# train.py --speed-prob.
 # VAD=1 (the default, since 0.3.0) writes the frames of speech alone (`features --vad`: what the
 # service's speech gate passes to the model) to $WORK/features-vad and its telephony copies to
 # $WORK/features-vad-mulaw/-alaw; VAD=0 every frame, to $WORK/features (0.1.0, 0.2.0).
@@ -34,20 +36,34 @@ for manifest in "$work"/wav/*/manifest.csv; do
     java -jar "$jar" features --spec "$root/models/feature-spec.json" --manifest "$manifest" \
         ${vad_flag[@]+"${vad_flag[@]}"} -o "$work/$features/$corpus" || { [ $? = 3 ] && [ -n "${vad_flag[*]:-}" ]; }
 done
-echo "== telephony features (mulaw, alaw)"
-for manifest in "$work"/wav/*/manifest.csv; do
-    corpus=$(basename "$(dirname "$manifest")")
-    for codec in mulaw alaw; do
-        out="$work/$features-$codec/$corpus"
+# make_copy NAME OPTION...: every corpus's features with extra `emostream features` options, into
+# $WORK/<features>-NAME; skipped when made from the same manifest, spec and jar.
+make_copy() {
+    local name=$1
+    shift
+    for manifest in "$work"/wav/*/manifest.csv; do
+        corpus=$(basename "$(dirname "$manifest")")
+        out="$work/$features-$name/$corpus"
         # decode.sh rewrites the manifests, so "up to date" is by content, not by time
-        stamp="$codec ${vad_flag[*]:-} $(cat "$manifest" "$root/models/feature-spec.json" "$jar" | sha256sum | cut -d' ' -f1)"
+        stamp="$name ${vad_flag[*]:-} $(cat "$manifest" "$root/models/feature-spec.json" "$jar" | sha256sum | cut -d' ' -f1)"
         if [ -f "$out/features.csv" ] && [ "$(cat "$out/.prepared" 2>/dev/null)" = "$stamp" ]; then
-            echo "$codec $corpus: up to date"
+            echo "$name $corpus: up to date"
             continue
         fi
         rm -f "$out/.prepared"
         java -jar "$jar" features --spec "$root/models/feature-spec.json" --manifest "$manifest" \
-            --telephony "$codec" ${vad_flag[@]+"${vad_flag[@]}"} -o "$out" || { [ $? = 3 ] && [ -n "${vad_flag[*]:-}" ]; }
+            "$@" ${vad_flag[@]+"${vad_flag[@]}"} -o "$out" || { [ $? = 3 ] && [ -n "${vad_flag[*]:-}" ]; }
         echo "$stamp" > "$out/.prepared"
     done
-done
+}
+
+echo "== telephony features (mulaw, alaw)"
+make_copy mulaw --telephony mulaw
+make_copy alaw --telephony alaw
+if [ "${SPEED:-0}" = 1 ]; then
+    # Speed perturbation (train.py --speed-prob): every clip played 0.9 and 1.1 times as fast by the
+    # project's resampler (tempo and pitch together), then the same extractor (and VAD, with VAD=1).
+    echo "== speed-perturbed features (0.9, 1.1)"
+    make_copy speed0.9 --speed 0.9
+    make_copy speed1.1 --speed 1.1
+fi

@@ -90,7 +90,7 @@ class Augmenter:
 
 
 def make_batch(clips, indices, rng, augment, stack, masks, train, telephony_prob=0.0, telephony_rng=None,
-               crop_prob=0.5, min_crop=100):
+               crop_prob=0.5, min_crop=100, speed_prob=0.0, speed_rng=None):
     feats, labels, lengths, label_masks = [], [], [], []
     for i in indices:
         c = clips[i]
@@ -100,6 +100,10 @@ def make_batch(clips, indices, rng, augment, stack, masks, train, telephony_prob
             # the feature-domain augmentation; a separate generator, so the other draws are
             # those of the clean recipe
             x = c.telephony[int(telephony_rng.integers(len(c.telephony)))]
+        elif train and speed_prob > 0 and speed_rng.random() < speed_prob and c.speed:
+            # the same clip played 0.9 or 1.1 times as fast (tempo and pitch; the Java resampler),
+            # when it is not on the telephone line; its own generator, as above
+            x = c.speed[int(speed_rng.integers(len(c.speed)))]
         if train and rng.random() < crop_prob:
             # crops that start at the onset and grow toward the full clip
             n = int(rng.integers(min(len(x), min_crop), len(x) + 1))
@@ -241,7 +245,13 @@ def main():
                     help="training only: probability of replacing a clip's features by its telephony copy "
                          "(mu-law or A-law, 50/50; written by prepare.sh to FEATURES_DIR-mulaw and "
                          "FEATURES_DIR-alaw). Default 0.3 (model 0.2.0); 0: the clean recipe of 0.1.0, nothing else loaded")
+    ap.add_argument("--speed-prob", type=float, default=0.0,
+                    help="training only: probability of replacing a clip that is not on the telephone line by a "
+                         "speed-perturbed copy (0.9x or 1.1x, 50/50; prepare.sh with SPEED=1 writes them to "
+                         "FEATURES_DIR-speed0.9 and -speed1.1). Default 0 (0.3.0 and before)")
     args = ap.parse_args()
+    if not 0.0 <= args.speed_prob <= 1.0:
+        ap.error("--speed-prob must be in [0, 1]")
     if not 0.0 <= args.telephony_prob <= 1.0:
         ap.error("--telephony-prob must be in [0, 1]")
 
@@ -260,6 +270,11 @@ def main():
         # lack a copy where the VAD found no speech through the telephone line
         data.attach_telephony(train, dirs, allow_missing=Path(args.features_dir).name.startswith("features-vad"))
         print(f"telephony copies from {', '.join(map(str, dirs))} (p={args.telephony_prob})", flush=True)
+    if args.speed_prob > 0:
+        dirs = data.speed_dirs(args.features_dir)
+        data.attach_telephony(train, dirs, allow_missing=Path(args.features_dir).name.startswith("features-vad"),
+                              attr="speed")
+        print(f"speed copies from {', '.join(map(str, dirs))} (p={args.speed_prob})", flush=True)
     print(f"{len(train)} training clips, {len(test)} held-out clips ({time.time() - t0:.0f} s to load)", flush=True)
 
     device = torch.device(args.device)
@@ -273,6 +288,7 @@ def main():
 
     rng = np.random.default_rng(args.seed)
     telephony_rng = np.random.default_rng([args.seed, 1]) if args.telephony_prob > 0 else None
+    speed_rng = np.random.default_rng([args.seed, 2]) if args.speed_prob > 0 else None
     augment = Augmenter(train, rng)
     weights = sampling_weights(train)
     if args.corpus_weight:
@@ -297,7 +313,8 @@ def main():
         total, seen, start = 0.0, 0, time.time()
         for bi, idx in enumerate(batches):
             x, y, lengths, lmask = make_batch(train, idx, rng, augment, model.stack, masks, True,
-                                                args.telephony_prob, telephony_rng, args.crop_prob, args.min_crop)
+                                                args.telephony_prob, telephony_rng, args.crop_prob, args.min_crop,
+                                                args.speed_prob, speed_rng)
             if device.type != "cpu":
                 x, y, lengths, lmask = (t.to(device, non_blocking=True) for t in (x, y, lengths, lmask))
             logits = model(x, *(s.to(device) for s in model.initial_state(len(idx))))[0]

@@ -81,8 +81,32 @@ public final class Resampler {
      * @throws AudioFormatException if either rate is not one of {@link #supportedRates()}
      */
     public Resampler(int inputRate, int outputRate) {
-        requireSupported("input", inputRate);
-        requireSupported("output", outputRate);
+        this(inputRate, outputRate, true);
+    }
+
+    /**
+     * Speed perturbation (training augmentation): audio at {@code rate} played {@code speed} times as
+     * fast, at the same rate: its samples taken as {@code rate * speed} Hz and resampled to {@code rate},
+     * so tempo and pitch change together by {@code speed} (Kaldi-style speed perturbation).
+     *
+     * @throws IllegalArgumentException unless rate is supported and speed is 0.5 to 2 on a 100 Hz grid
+     *                                  of rate * speed (few filter phases)
+     */
+    public static Resampler speedChange(int rate, double speed) {
+        requireSupported("input", rate);
+        long played = Math.round(rate * speed);
+        if (!(speed >= 0.5 && speed <= 2.0) || played % 100 != 0 || Math.abs(rate * speed - played) > 1e-6 * rate) {
+            throw new IllegalArgumentException("speed must be 0.5 to 2 with rate x speed a multiple of 100 Hz, got "
+                    + speed + " at " + rate + " Hz");
+        }
+        return new Resampler((int) played, rate, false);
+    }
+
+    private Resampler(int inputRate, int outputRate, boolean checkRates) {
+        if (checkRates) {
+            requireSupported("input", inputRate);
+            requireSupported("output", outputRate);
+        }
         this.inputRate = inputRate;
         this.outputRate = outputRate;
         int gcd = gcd(inputRate, outputRate);

@@ -1,6 +1,7 @@
 package dev.emostream.cli;
 
 import dev.emostream.audio.ChannelSelection;
+import dev.emostream.audio.Resampler;
 import dev.emostream.audio.WavReader;
 import dev.emostream.audio.TelephonyChannel;
 import dev.emostream.audio.WavStream;
@@ -35,18 +36,21 @@ final class FeatureFile {
     private final TelephonyChannel.Law telephony; // null: the audio as it is
     private final SileroVad vad;                   // null: every frame; else the frames of speech alone
     private final int framesPerStep;
+    private final double speed;                    // 1: as recorded; else played this many times as fast
 
     FeatureFile(FeatureSpec spec, ChannelSelection selection, WavReader reader, TelephonyChannel.Law telephony) {
-        this(spec, selection, reader, telephony, null, 1);
+        this(spec, selection, reader, telephony, null, 1, 1.0);
     }
 
     /**
      * @param vad           with it, only the frames the service's speech gate passes to the model are
      *                      written (default VAD settings, whole model steps of each utterance)
      * @param framesPerStep the model's step, in frames (the gate never passes a partial step)
+     * @param speed         speed perturbation ({@link Resampler#speedChange}), before the telephone line; 1: none
      */
     FeatureFile(FeatureSpec spec, ChannelSelection selection, WavReader reader, TelephonyChannel.Law telephony,
-                SileroVad vad, int framesPerStep) {
+                SileroVad vad, int framesPerStep, double speed) {
+        this.speed = speed;
         this.spec = spec;
         this.selection = selection;
         this.reader = reader;
@@ -76,8 +80,11 @@ final class FeatureFile {
         float[] block = new float[BLOCK_FRAMES * channels];
         float[] mono = new float[BLOCK_FRAMES];
         selection.toMono(block, 0, 0, channels, mono, 0); // refuses a channel the file lacks, before any work
+        Resampler faster = speed == 1.0 ? null : Resampler.speedChange(wav.sampleRate(), speed);
+        float[] sped = faster == null ? null : new float[Math.max(faster.maxOutput(BLOCK_FRAMES), faster.maxFlushOutput())];
         TelephonyChannel line = telephony == null ? null : new TelephonyChannel(wav.sampleRate(), telephony);
-        float[] narrow = line == null ? null : new float[Math.max(line.maxOutput(BLOCK_FRAMES), line.maxFlushOutput())];
+        float[] narrow = line == null ? null
+                : new float[Math.max(line.maxOutput(sped == null ? BLOCK_FRAMES : sped.length), line.maxFlushOutput())];
         FeaturePipeline pipeline = new FeaturePipeline(spec, line == null ? wav.sampleRate() : TelephonyChannel.RATE);
         Files.createDirectories(job.output().toAbsolutePath().getParent());
         try (NpyWriter npy = NpyWriter.create(job.output(), spec.featureCount())) {
@@ -85,20 +92,23 @@ final class FeatureFile {
             Speech speech = vad == null ? null : new Speech(out);
             FrameSink sink = speech == null ? out : speech.gate.sink(speech.state);
             SampleSink tap = speech == null ? null : speech.gate::acceptSamples;
+            // Each stage's output feeds the next: speed change -> telephone line -> features.
+            Stage features = (x, n) -> pipeline.accept(x, 0, n, sink, tap);
+            Stage telephone = line == null ? features : (x, n) -> features.accept(narrow, line.process(x, 0, n, narrow, 0));
+            Stage first = faster == null ? telephone : (x, n) -> telephone.accept(sped, faster.process(x, 0, n, sped, 0));
             int frames;
             while ((frames = wav.read(block, BLOCK_FRAMES)) > 0) {
                 selection.toMono(block, 0, frames, channels, mono, 0);
-                if (line == null) {
-                    pipeline.accept(mono, 0, frames, sink, tap);
-                } else {
-                    pipeline.accept(narrow, 0, line.process(mono, 0, frames, narrow, 0), sink, tap);
-                }
+                first.accept(mono, frames);
                 if (speech != null) {
                     speech.run();
                 }
             }
+            if (faster != null) {
+                telephone.accept(sped, faster.flush(sped, 0));
+            }
             if (line != null) {
-                pipeline.accept(narrow, 0, line.flush(narrow, 0), sink, tap);
+                features.accept(narrow, line.flush(narrow, 0));
             }
             pipeline.finish(sink, tap);
             double seconds = wav.framesRead() / (double) wav.sampleRate();
@@ -115,8 +125,10 @@ final class FeatureFile {
                 return FeatureOutcome.failed(job, seconds, String.format(Locale.ROOT,
                         "too short: %.3f s gives no complete %d-sample window", seconds, spec.winLength()));
             }
-            long expected = line == null ? expectedFrames(wav.framesRead(), wav.sampleRate())
-                    : expectedFrames(ceilDiv(wav.framesRead() * TelephonyChannel.RATE, wav.sampleRate()), TelephonyChannel.RATE);
+            // Each resampling stage promises ceil(n * out / in) samples.
+            long n = faster == null ? wav.framesRead() : ceilDiv(wav.framesRead() * wav.sampleRate(), Math.round(wav.sampleRate() * speed));
+            long expected = line == null ? expectedFrames(n, wav.sampleRate())
+                    : expectedFrames(ceilDiv(n * TelephonyChannel.RATE, wav.sampleRate()), TelephonyChannel.RATE);
             if (npy.rows() != expected) {
                 // The pipeline promises ceil(n * rate / inputRate) resampled samples; anything else is a bug.
                 return FeatureOutcome.failed(job, seconds, "internal error: " + npy.rows() + " frames computed, "
@@ -125,6 +137,11 @@ final class FeatureFile {
             npy.commit();
             return FeatureOutcome.done(job, npy.rows(), seconds);
         }
+    }
+
+    /** One stage of the chain: takes {@code n} samples of {@code x}. */
+    private interface Stage {
+        void accept(float[] x, int n);
     }
 
     /** The service's speech gate with the VAD alone: the frames it passes, in whole steps, go to {@code out}. */

@@ -79,6 +79,12 @@ final class FeaturesCommand implements Callable<Integer> {
                     + "the telephony condition.")
     TelephonyChannel.Law telephony;
 
+    @Option(names = "--speed", paramLabel = "F", defaultValue = "1.0",
+            description = "Speed perturbation for training: the audio played F times as fast (tempo and pitch together, "
+                    + "0.5-2, with the file's rate x F a multiple of 100 Hz, e.g. 0.9 or 1.1 at 16 kHz), before --telephony "
+                    + "(default: ${DEFAULT-VALUE}, as recorded).")
+    double speed;
+
     @Option(names = "--vad", description = "Write only the frames the service's speech gate passes to the emotion model "
             + "(Silero VAD with the service's default vad.* settings; whole model steps of each utterance): the model then "
             + "trains on what it hears in service. A clip with no speech fails (listed in failures.csv).")
@@ -117,7 +123,7 @@ final class FeaturesCommand implements Callable<Integer> {
         List<FeatureOutcome> outcomes;
         try (SileroVad speech = vad ? SileroVad.loadBundled(1) : null) {
             outcomes = run(jobs, new FeatureFile(spec, channel, reader, telephony, speech,
-                    EmotionModel.bundledDescriptor().framesPerStep()), workers);
+                    EmotionModel.bundledDescriptor().framesPerStep(), speed), workers);
         }
         double wall = (System.nanoTime() - start) / 1e9;
         try {
@@ -137,6 +143,9 @@ final class FeaturesCommand implements Callable<Integer> {
         int workers = threads != null ? threads : Math.min(Runtime.getRuntime().availableProcessors(), MAX_THREADS);
         if (workers < 1 || workers > MAX_THREADS) {
             throw usageError("--threads must be in [1, " + MAX_THREADS + "], got " + workers);
+        }
+        if (!(speed >= 0.5 && speed <= 2.0)) {
+            throw usageError("--speed must be in [0.5, 2], got " + speed);
         }
         if (maxFileMb < 1 || maxFileMb > MAX_FILE_MB) {
             throw usageError("--max-file-mb must be in [1, " + MAX_FILE_MB + "] MiB, got " + maxFileMb);

@@ -204,6 +204,27 @@ class ResamplerTest {
 
     // ---------------------------------------------------------------- bad input
 
+    @ParameterizedTest
+    @ValueSource(doubles = {0.9, 1.1})
+    void speedChangePlaysTheAudioFasterOrSlowerAtTheSameRate(double speed) {
+        int n = (int) (TONE_SECONDS * OUT);
+        float[] in = Resampling.sine(1000, TONE_AMPLITUDE, 0.3, OUT, n);
+        Resampler r = Resampler.speedChange(OUT, speed);
+        float[] out = new float[r.maxOutput(n) + r.maxFlushOutput()];
+        int written = r.process(in, 0, n, out, 0);
+        written += r.flush(out, written);
+        // Tempo and pitch together: 1/speed as many samples, a 1000 * speed Hz tone, same phase at the start.
+        assertEquals((long) Math.ceil(n / speed - 1e-9), written);
+        ToneFit fit = ToneFit.fit(Arrays.copyOf(out, written), EDGE_SKIP, written - EDGE_SKIP, 1000 * speed, OUT);
+        assertTrue(Math.abs(ToneFit.decibels(fit.amplitude / TONE_AMPLITUDE)) <= 0.1, "gain " + fit.amplitude);
+        assertTrue(fit.residualRms < 1e-3 * TONE_AMPLITUDE, "residual " + fit.residualRms);
+        double expectedPhase = 2 * Math.PI * 1000 * speed * EDGE_SKIP / OUT + 0.3;
+        assertTrue(Math.abs(Math.IEEEremainder(fit.phase - expectedPhase, 2 * Math.PI)) < 1e-3, "phase " + fit.phase);
+
+        assertThrows(IllegalArgumentException.class, () -> Resampler.speedChange(OUT, 1.00001));
+        assertThrows(IllegalArgumentException.class, () -> Resampler.speedChange(OUT, 3));
+    }
+
     @Test
     void unsupportedRatesAreRejectedWithTheSupportedList() {
         AudioFormatException e = assertThrows(AudioFormatException.class, () -> new Resampler(96000, OUT));
