@@ -32,6 +32,10 @@ public class VadBenchmark {
     @Param({"1", "16", "256"})
     public int batch;
 
+    /** 16000: the 16 kHz model; 8000: its 8 kHz branch on telephone audio (half the samples per window). */
+    @Param({"16000", "8000"})
+    public int rate;
+
     private SileroVad vad;
     private float[] input;
     private float[] state;
@@ -40,7 +44,7 @@ public class VadBenchmark {
     @Setup(Level.Trial)
     public void load() {
         vad = SileroVad.loadBundled(1);
-        input = new float[batch * (SileroVad.CONTEXT + SileroVad.WINDOW)];
+        input = new float[batch * (SileroVad.context(rate) + SileroVad.window(rate))];
         Random r = new Random(3);
         for (int i = 0; i < input.length; i++) {
             input[i] = (float) (0.1 * Math.sin(i * 0.05) + 0.02 * r.nextGaussian());
@@ -56,7 +60,7 @@ public class VadBenchmark {
 
     @Benchmark
     public float window() {
-        vad.run(input, state, batch, probs);
+        vad.run(rate, input, state, batch, probs);
         return probs[0];
     }
 }

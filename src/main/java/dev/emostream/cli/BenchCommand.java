@@ -200,6 +200,9 @@ final class BenchCommand implements Callable<Integer> {
         for (int n : sizes) {
             long before = counters == null ? 0 : counters.framesIn();
             long putsBefore = counters == null ? 0 : counters.statePuts();
+            long vadCallsBefore = counters == null ? 0 : counters.vadCalls();
+            long vadWindowsBefore = counters == null ? 0 : counters.vadWindows();
+            long quietBefore = counters == null ? 0 : counters.vadQuietWindows();
             long bytesBefore = counters == null ? 0 : counters.stateBytes();
             long start = System.nanoTime();
             Measured m = run.run(n, seconds, warmupSeconds);
@@ -209,9 +212,15 @@ final class BenchCommand implements Callable<Integer> {
                 long puts = counters.statePuts() - putsBefore;
                 long bytes = counters.stateBytes() - bytesBefore;
                 // Serialisation work for the changelogged store (the record cache sends the last state of a commit).
-                processed = String.format(java.util.Locale.ROOT, " %s=%d dead_letters=%d state_puts/s=%.0f state_bytes_mean=%.0f state_mb/s=%.1f",
+                long vadCalls = counters.vadCalls() - vadCallsBefore;
+                long vadWindows = counters.vadWindows() - vadWindowsBefore;
+                long quiet = counters.vadQuietWindows() - quietBefore;
+                processed = String.format(java.util.Locale.ROOT, " %s=%d dead_letters=%d state_puts/s=%.0f state_bytes_mean=%.0f state_mb/s=%.1f"
+                                + " vad_windows_per_call=%.1f vad_quiet_windows=%.1f%%",
                         framesLabel, counters.framesIn() - before, counters.deadLettersTotal(), puts / wall,
-                        puts == 0 ? 0.0 : bytes / (double) puts, bytes / wall / 1e6);
+                        puts == 0 ? 0.0 : bytes / (double) puts, bytes / wall / 1e6,
+                        vadCalls == 0 ? 0.0 : vadWindows / (double) vadCalls,
+                        vadWindows + quiet == 0 ? 0.0 : 100.0 * quiet / (vadWindows + quiet));
             }
             allKept &= m.keptUp();
             out.println(m.summary() + processed + " real_time=" + (m.keptUp() ? "yes" : "no"));

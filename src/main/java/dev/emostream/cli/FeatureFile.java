@@ -89,11 +89,16 @@ final class FeatureFile {
         Files.createDirectories(job.output().toAbsolutePath().getParent());
         try (NpyWriter npy = NpyWriter.create(job.output(), spec.featureCount())) {
             FrameSink out = (index, features) -> append(npy, features);
-            Speech speech = vad == null ? null : new Speech(out);
+            Speech speech = vad == null ? null : new Speech(out, line == null ? wav.sampleRate() : TelephonyChannel.RATE);
             FrameSink sink = speech == null ? out : speech.gate.sink(speech.state);
-            SampleSink tap = speech == null ? null : speech.gate::acceptSamples;
+            SampleSink tap = speech == null ? null : speech.gate.resampledTap();
             // Each stage's output feeds the next: speed change -> telephone line -> features.
-            Stage features = (x, n) -> pipeline.accept(x, 0, n, sink, tap);
+            Stage features = (x, n) -> {
+                if (speech != null) {
+                    speech.gate.acceptInput(x, 0, n);
+                }
+                pipeline.accept(x, 0, n, sink, tap);
+            };
             Stage telephone = line == null ? features : (x, n) -> features.accept(narrow, line.process(x, 0, n, narrow, 0));
             Stage first = faster == null ? telephone : (x, n) -> telephone.accept(sped, faster.process(x, 0, n, sped, 0));
             int frames;
@@ -149,14 +154,15 @@ final class FeatureFile {
         /** Frames a clip may hold waiting for the VAD or a whole step: far more than the gate ever holds back. */
         static final int MAX_WAITING = 100_000;
         final StreamState state = StreamState.framesOnly(spec.featureCount(), MAX_WAITING);
-        final SpeechGate gate = new SpeechGate(VadSettings.DEFAULTS, spec, framesPerStep, MAX_WAITING);
+        final SpeechGate gate;
         final SpeechInference<Speech> inference = new SpeechInference<>(vad, null, 1, s -> s.gate, s -> s.state);
         final FrameSink out;
         final List<Speech> self = List.of(this);
         final SpeechInference.Listener<Speech> listener;
 
-        Speech(FrameSink out) {
+        Speech(FrameSink out, int rate) {
             this.out = out;
+            this.gate = new SpeechGate(VadSettings.DEFAULTS, spec, framesPerStep, MAX_WAITING, rate);
             // Whole steps leave as the model would take them; at an utterance's end what does not fill
             // a step is dropped by the gate, as in the service.
             this.listener = new SpeechInference.Listener<>() {

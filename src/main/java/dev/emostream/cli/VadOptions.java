@@ -18,6 +18,10 @@ final class VadOptions {
             + "by default windows below -70 dBFS are silence without it.")
     boolean noQuietFloor;
 
+    @Option(names = "--vad-16k-only", description = "8 kHz audio too goes to Silero's 16 kHz model, resampled (the service's "
+            + "vad.native.8k=false); by default Silero's 8 kHz model hears 8 kHz audio (e.g. --telephony) as it is.")
+    boolean vad16kOnly;
+
     /** The bundled Silero VAD, or null with --no-vad. */
     SileroVad load() {
         return noVad ? null : SileroVad.loadBundled(1);
@@ -26,11 +30,12 @@ final class VadOptions {
     /** The service's default VAD settings, with the state carried across utterances if asked. */
     VadSettings settings() {
         VadSettings s = VadSettings.DEFAULTS.withResetPerUtterance(!vadCarryState);
+        s = s.withNative8k(!vad16kOnly);
         return noQuietFloor ? s.withQuietFloor(VadSettings.NO_QUIET_FLOOR) : s;
     }
 
     String describe() {
         return noVad ? "no VAD" : "VAD on" + (vadCarryState ? " (state carried across utterances)" : "")
-                + (noQuietFloor ? " (no quiet floor)" : "");
+                + (noQuietFloor ? " (no quiet floor)" : "") + (vad16kOnly ? " (16 kHz model only)" : "");
     }
 }

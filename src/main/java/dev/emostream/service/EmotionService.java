@@ -131,7 +131,8 @@ public final class EmotionService implements AutoCloseable {
                     c.getInt(ServiceConfig.Key.VAD_MIN_SPEECH_MS), c.getInt(ServiceConfig.Key.VAD_MIN_SILENCE_MS),
                     c.getInt(ServiceConfig.Key.VAD_SPEECH_PAD_MS), c.getBoolean(ServiceConfig.Key.VAD_RESET_PER_UTTERANCE),
                     c.get(ServiceConfig.Key.VAD_QUIET_FLOOR_DBFS).equals("off") ? VadSettings.NO_QUIET_FLOOR
-                            : c.getDouble(ServiceConfig.Key.VAD_QUIET_FLOOR_DBFS));
+                            : c.getDouble(ServiceConfig.Key.VAD_QUIET_FLOOR_DBFS),
+                    c.getBoolean(ServiceConfig.Key.VAD_NATIVE_8K));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("vad.* settings: " + e.getMessage(), e);
         }

@@ -289,7 +289,7 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
             }
             session = new StreamSession(id, frame.getCallId(), frame.getRole(), rate, encoding, channels,
                     new FeaturePipeline(spec, rate), new StreamState(descriptor, settings.maxQueuedFrames()),
-                    new SpeechGate(vad, spec, framesPerStep, settings.maxQueuedFrames()));
+                    new SpeechGate(vad, spec, framesPerStep, settings.maxQueuedFrames(), rate));
             session.lastSequence = seq - 1;
             session.nextEventMs = settings.eventHopMs();
             created = true;

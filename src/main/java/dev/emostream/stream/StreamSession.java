@@ -60,7 +60,7 @@ final class StreamSession {
         this.model = model;
         this.gate = gate;
         this.frames = gate.sink(model);
-        this.samples = gate::acceptSamples;
+        this.samples = gate.resampledTap();
     }
 
     /** Where the extractor's frames and the resampled audio go (made once: this runs for every frame). */
@@ -69,6 +69,7 @@ final class StreamSession {
 
     /** Feeds mono samples at the stream's rate: features to the gate (or the model), 16 kHz audio to the VAD. */
     void accept(float[] samples, int count) {
+        gate.acceptInput(samples, 0, count);
         pipeline.accept(samples, 0, count, frames, this.samples);
     }
 

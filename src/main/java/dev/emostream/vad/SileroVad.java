@@ -15,7 +15,7 @@ import java.util.Map;
 
 /**
  * Silero VAD v5 (MIT) in an ONNX Runtime session: the speech probability of 32 ms windows of
- * 16 kHz audio, many streams per call. Stateless between calls, as the emotion model: each stream's
+ * 16 kHz audio (or, with its 8 kHz branch, of 8 kHz audio: half the samples), many streams per call. Stateless between calls, as the emotion model: each stream's
  * recurrent state (2 x 128 values) and the 64 samples of context before its window are passed in,
  * the new state comes back. The model file is the one the npm package @ricky0123/vad-web ships; the
  * build fetches it by pinned version and checksum (pom.xml) and this class checks its SHA-256 again.
@@ -27,6 +27,8 @@ public final class SileroVad implements AutoCloseable {
     public static final int WINDOW = 512;
     /** Samples of the previous window put before each window, as silero-vad's own wrapper does. */
     public static final int CONTEXT = 64;
+    /** Silero's other rate: telephone audio, 256-sample windows (also 32 ms) after 32 samples of context. */
+    public static final int NARROW_RATE = 8_000;
     /** One stream's recurrent state: [2][128] (the graph's [2][batch][128] without the batch axis). */
     public static final int STATE_SIZE = 2 * 128;
     static final String RESOURCE = "/dev/emostream/vad/silero_vad_v5.onnx";
@@ -35,9 +37,9 @@ public final class SileroVad implements AutoCloseable {
     private final OrtEnvironment env;
     private final OrtSession session;
 
-    /** Windows of digital silence {@link #silenceState} is taken after (2 s: converged, see the test). */
+    /** Windows of digital silence {@link #silenceState} is taken after (2 s). */
     static final int SILENCE_WINDOWS = 64;
-    private float[] silenceState;
+    private final float[][] silenceStates = new float[2][];
 
     private SileroVad(OrtEnvironment env, OrtSession session) {
         this.env = env;
@@ -83,22 +85,41 @@ public final class SileroVad implements AutoCloseable {
         }
     }
 
+    /** Samples per window at {@code rate} (16 or 8 kHz): 32 ms either way. */
+    public static int window(int rate) {
+        return rate == NARROW_RATE ? WINDOW / 2 : WINDOW;
+    }
+
+    /** Samples of context before a window at {@code rate}. */
+    public static int context(int rate) {
+        return rate == NARROW_RATE ? CONTEXT / 2 : CONTEXT;
+    }
+
+    /** Runs one 16 kHz window for each of {@code batch} streams. */
+    public void run(float[] input, float[] state, int batch, float[] probs) {
+        run(SAMPLE_RATE, input, state, batch, probs);
+    }
+
     /**
-     * Runs one window for each of {@code batch} streams.
+     * Runs one window for each of {@code batch} streams, all at {@code rate}.
      *
-     * @param input  [batch][CONTEXT + WINDOW] samples, flattened
+     * @param rate   16000 or 8000 (Silero's two branches)
+     * @param input  [batch][context(rate) + window(rate)] samples, flattened
      * @param state  [2][batch][128] (the graph's layout), replaced by the new state
      * @param probs  receives each stream's speech probability
      */
-    public void run(float[] input, float[] state, int batch, float[] probs) {
-        int width = CONTEXT + WINDOW;
+    public void run(int rate, float[] input, float[] state, int batch, float[] probs) {
+        if (rate != SAMPLE_RATE && rate != NARROW_RATE) {
+            throw new IllegalArgumentException("Silero runs at 16000 or 8000 Hz, not " + rate);
+        }
+        int width = context(rate) + window(rate);
         if (input.length < batch * width || state.length < batch * STATE_SIZE || probs.length < batch) {
             throw new IllegalArgumentException("arrays do not fit a batch of " + batch);
         }
         try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(input, 0, batch * width), new long[] {batch, width});
              OnnxTensor s = OnnxTensor.createTensor(env, FloatBuffer.wrap(state, 0, batch * STATE_SIZE),
                      new long[] {2, batch, STATE_SIZE / 2});
-             OnnxTensor sr = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {SAMPLE_RATE}), new long[0]);
+             OnnxTensor sr = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {rate}), new long[0]);
              OrtSession.Result result = session.run(Map.of("input", x, "state", s, "sr", sr))) {
             ((OnnxTensor) result.get("output").orElseThrow()).getFloatBuffer().get(probs, 0, batch);
             ((OnnxTensor) result.get("stateN").orElseThrow()).getFloatBuffer().get(state, 0, batch * STATE_SIZE);
@@ -112,17 +133,23 @@ public final class SileroVad implements AutoCloseable {
      * stream's state becomes when quiet windows skip the model. (A fresh, all-zero state is not it:
      * from zeros, Silero took -30 dBFS white noise right after silence for speech.) A copy.
      */
-    public synchronized float[] silenceState() {
-        if (silenceState == null) {
-            float[] input = new float[CONTEXT + WINDOW];
+    public float[] silenceState() {
+        return silenceState(SAMPLE_RATE);
+    }
+
+    /** {@link #silenceState()} of the branch for {@code rate}. */
+    public synchronized float[] silenceState(int rate) {
+        int k = rate == NARROW_RATE ? 1 : 0;
+        if (silenceStates[k] == null) {
+            float[] input = new float[context(rate) + window(rate)];
             float[] state = new float[STATE_SIZE];
             float[] prob = new float[1];
             for (int i = 0; i < SILENCE_WINDOWS; i++) {
-                run(input, state, 1, prob);
+                run(rate, input, state, 1, prob);
             }
-            silenceState = state;
+            silenceStates[k] = state;
         }
-        return silenceState.clone();
+        return silenceStates[k].clone();
     }
 
     @Override

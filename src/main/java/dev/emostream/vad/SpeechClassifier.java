@@ -49,7 +49,7 @@ public final class SpeechClassifier {
         ModelDescriptor d = model.descriptor();
         this.pipeline = new FeaturePipeline(d.featureSpec(), inputRate);
         this.state = new StreamState(d, maxQueuedFrames);
-        this.gate = new SpeechGate(vad == null ? null : settings, d.featureSpec(), d.framesPerStep(), maxQueuedFrames);
+        this.gate = new SpeechGate(vad == null ? null : settings, d.featureSpec(), d.framesPerStep(), maxQueuedFrames, inputRate);
         this.inference = new SpeechInference<>(vad, new BatchInference(model, 1, Math.max(1, maxQueuedFrames / d.framesPerStep())),
                 1, c -> c.gate, c -> c.state);
         this.events = new SpeechInference.Listener<>() {
@@ -78,7 +78,8 @@ public final class SpeechClassifier {
 
     /** Feeds a chunk and runs everything it completes. */
     public void accept(float[] mono, int off, int len) {
-        pipeline.accept(mono, off, len, gate.sink(state), gate::acceptSamples);
+        gate.acceptInput(mono, off, len);
+        pipeline.accept(mono, off, len, gate.sink(state), gate.resampledTap());
         run();
     }
 
@@ -95,7 +96,7 @@ public final class SpeechClassifier {
 
     /** Ends the stream: flushes the resampler, decides the last audio, closes an open utterance. */
     public void finish() {
-        pipeline.finish(gate.sink(state), gate::acceptSamples);
+        pipeline.finish(gate.sink(state), gate.resampledTap());
         gate.finish();
         run();
         if (!gate.vadEnabled() && state.stepsDone() > 0) {

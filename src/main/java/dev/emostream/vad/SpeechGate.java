@@ -1,6 +1,7 @@
 package dev.emostream.vad;
 
 import dev.emostream.features.FeatureSpec;
+import dev.emostream.features.SampleSink;
 import dev.emostream.features.FrameSink;
 import dev.emostream.model.StreamState;
 import java.nio.ByteBuffer;
@@ -23,7 +24,8 @@ import java.util.Arrays;
  * <p>Without settings (VAD off) every frame is speech of one utterance that lasts the whole stream.
  */
 public final class SpeechGate {
-    private static final int FORMAT = 1;
+    /** 2 adds the VAD's rate (format 1: always 16 kHz). */
+    private static final int FORMAT = 2;
 
     private final VadSettings settings;   // null: VAD off
     private final int featureCount;
@@ -34,10 +36,14 @@ public final class SpeechGate {
     private final int maxPendingFrames;
     private final SpeechSegmenter segmenter;
     private final float[] vadState = new float[SileroVad.STATE_SIZE];
-    private final float[] context = new float[SileroVad.CONTEXT];
-    private float[] samples = new float[SileroVad.WINDOW * 2];
+    /** The rate Silero hears this stream at: 16 kHz (the resampled audio) or 8 kHz (a telephone stream's own samples). */
+    private final int vadRate;
+    private final int window;             // samples per window at vadRate (32 ms)
+    private final int scale;              // 16 kHz samples per VAD sample (1 or 2)
+    private final float[] context;
+    private float[] samples;              // at vadRate, waiting for the VAD
     private int sampleCount;
-    private long samplesIn;
+    private long samplesIn;               // at 16 kHz
     private float[] frames;
     private int frameCount;
     private long firstFrame;          // original index of frames[0]
@@ -56,6 +62,26 @@ public final class SpeechGate {
      * @param maxPendingFrames  frames that may wait for a decision (a bound on memory; the driver refuses input beyond it)
      */
     public SpeechGate(VadSettings settings, FeatureSpec spec, int framesPerStep, int maxPendingFrames) {
+        this(settings, spec, framesPerStep, maxPendingFrames, SileroVad.SAMPLE_RATE);
+    }
+
+    /**
+     * @param inputRate the stream's own rate: at 8 kHz, with {@link VadSettings#native8k()}, Silero's 8 kHz
+     *                  branch hears the stream's samples ({@link #acceptInput}); otherwise its 16 kHz branch
+     *                  hears the resampled audio ({@link #resampledTap})
+     */
+    public SpeechGate(VadSettings settings, FeatureSpec spec, int framesPerStep, int maxPendingFrames, int inputRate) {
+        this(settings, spec, framesPerStep, maxPendingFrames,
+                settings != null && settings.native8k() && inputRate == SileroVad.NARROW_RATE, true);
+    }
+
+    private SpeechGate(VadSettings settings, FeatureSpec spec, int framesPerStep, int maxPendingFrames, boolean narrow,
+                       boolean unused) {
+        this.vadRate = narrow ? SileroVad.NARROW_RATE : SileroVad.SAMPLE_RATE;
+        this.window = SileroVad.window(vadRate);
+        this.scale = SileroVad.SAMPLE_RATE / vadRate;
+        this.context = new float[SileroVad.context(vadRate)];
+        this.samples = new float[window * 2];
         if (spec.sampleRate() != SileroVad.SAMPLE_RATE && settings != null) {
             throw new IllegalArgumentException("the VAD needs " + SileroVad.SAMPLE_RATE + " Hz features, the spec is "
                     + spec.sampleRate() + " Hz");
@@ -78,17 +104,44 @@ public final class SpeechGate {
         return settings != null;
     }
 
-    /** Takes audio at 16 kHz (the features' rate): what the VAD listens to. */
+    /** The rate Silero hears this stream at. */
+    public int vadRate() {
+        return vadRate;
+    }
+
+    /**
+     * Where the feature pipeline's 16 kHz audio goes ({@code FeaturePipeline.accept}'s sample tap):
+     * to the VAD when it runs at 16 kHz; null when it hears the stream's own 8 kHz samples or is off.
+     */
+    public SampleSink resampledTap() {
+        return settings != null && vadRate == SileroVad.SAMPLE_RATE ? this::acceptSamples : null;
+    }
+
+    /** The stream's own samples, before resampling: what the VAD hears in its 8 kHz mode (otherwise ignored). */
+    public void acceptInput(float[] in, int off, int len) {
+        if (settings != null && vadRate == SileroVad.NARROW_RATE) {
+            buffer(in, off, len);
+        }
+    }
+
+    /** Takes audio at 16 kHz (the features' rate): what the VAD listens to in its 16 kHz mode. */
     public void acceptSamples(float[] in, int off, int len) {
         if (settings == null) {
             return;
         }
+        if (vadRate != SileroVad.SAMPLE_RATE) {
+            throw new IllegalStateException("this gate's VAD hears the stream's 8 kHz samples (acceptInput)");
+        }
+        buffer(in, off, len);
+    }
+
+    private void buffer(float[] in, int off, int len) {
         if (sampleCount + len > samples.length) {
             samples = Arrays.copyOf(samples, Math.max(sampleCount + len, samples.length * 2));
         }
         System.arraycopy(in, off, samples, sampleCount, len);
         sampleCount += len;
-        samplesIn += len;
+        samplesIn += (long) len * scale;
     }
 
     /**
@@ -138,7 +191,7 @@ public final class SpeechGate {
 
     /** Frames' worth of stored values that {@code samples} more samples (at 16 kHz) add while they wait for the VAD. */
     public long sampleFrameEquivalents(long samples) {
-        return settings == null ? 0 : (samples + featureCount - 1) / featureCount;
+        return settings == null ? 0 : (samples / scale + featureCount - 1) / featureCount;
     }
 
     /** Feature frames the stream has produced. */
@@ -160,7 +213,7 @@ public final class SpeechGate {
         if (settings == null || halted || finalized) {
             return 0;
         }
-        int full = sampleCount / SileroVad.WINDOW;
+        int full = sampleCount / window;
         return full > 0 ? full : (finished && sampleCount > 0 ? 1 : 0);
     }
 
@@ -173,12 +226,12 @@ public final class SpeechGate {
         if (floor == 0) {
             return false;
         }
-        int n = Math.min(SileroVad.WINDOW, sampleCount);
+        int n = Math.min(window, sampleCount);
         double sum = 0;
         for (int i = 0; i < n; i++) {
             sum += samples[i] * samples[i];
         }
-        return sum < floor * SileroVad.WINDOW;
+        return sum < floor * window;
     }
 
     /**
@@ -193,12 +246,16 @@ public final class SpeechGate {
         return onWindow(0f, model);
     }
 
-    /** Copies the next window, after its 64 samples of context, into {@code dst} (a final partial window is zero-padded). */
+    /**
+     * Copies the next window, after its samples of context, into {@code dst} ({@code SileroVad.context + window}
+     * of {@link #vadRate} values; a final partial window is zero-padded).
+     */
     public void copyWindow(float[] dst, int off) {
-        System.arraycopy(context, 0, dst, off, SileroVad.CONTEXT);
-        int n = Math.min(SileroVad.WINDOW, sampleCount);
-        System.arraycopy(samples, 0, dst, off + SileroVad.CONTEXT, n);
-        Arrays.fill(dst, off + SileroVad.CONTEXT + n, off + SileroVad.CONTEXT + SileroVad.WINDOW, 0f);
+        int ctx = context.length;
+        System.arraycopy(context, 0, dst, off, ctx);
+        int n = Math.min(window, sampleCount);
+        System.arraycopy(samples, 0, dst, off + ctx, n);
+        Arrays.fill(dst, off + ctx + n, off + ctx + window, 0f);
     }
 
     /** The VAD's recurrent state for this stream, [2][128]; the driver gathers and scatters it. */
@@ -212,10 +269,10 @@ public final class SpeechGate {
      * ended. After an end, no more windows are taken until {@link #closeUtterance}.
      */
     public SpeechSegmenter.Change onWindow(float probability, StreamState model) {
-        int n = Math.min(SileroVad.WINDOW, sampleCount);
-        // The next window's context: the last 64 samples of this one (zero padding included at the end).
-        if (n == SileroVad.WINDOW) {
-            System.arraycopy(samples, SileroVad.WINDOW - SileroVad.CONTEXT, context, 0, SileroVad.CONTEXT);
+        int n = Math.min(window, sampleCount);
+        // The next window's context: the last samples of this one (zero padding included at the end).
+        if (n == window) {
+            System.arraycopy(samples, window - context.length, context, 0, context.length);
         }
         System.arraycopy(samples, n, samples, 0, sampleCount - n);
         sampleCount -= n;
@@ -383,11 +440,11 @@ public final class SpeechGate {
 
     /** Written with every frame of every stream: without the VAD, only the counters (no VAD state to carry). */
     public byte[] toBytes() {
-        int vadValues = settings == null ? 0 : SileroVad.STATE_SIZE + SileroVad.CONTEXT;
+        int vadValues = settings == null ? 0 : SileroVad.STATE_SIZE + context.length;
         int floats = vadValues + sampleCount + frameCount * featureCount + (probabilitySum == null ? 0 : probabilitySum.length);
         int segmenterBytes = settings == null ? 0 : SpeechSegmenter.BYTES;
-        ByteBuffer out = ByteBuffer.allocate(4 + 1 + segmenterBytes + 8 * 5 + 3 + 4 * 4 + 4 * floats);
-        out.putInt(FORMAT).put((byte) (settings == null ? 0 : 1));
+        ByteBuffer out = ByteBuffer.allocate(4 + 2 + segmenterBytes + 8 * 5 + 3 + 4 * 4 + 4 * floats);
+        out.putInt(FORMAT).put((byte) (settings == null ? 0 : 1)).put((byte) (vadRate == SileroVad.NARROW_RATE ? 1 : 0));
         if (segmenter != null) {
             segmenter.write(out);
         }
@@ -417,14 +474,16 @@ public final class SpeechGate {
      */
     public static SpeechGate fromBytes(byte[] bytes, VadSettings settings, FeatureSpec spec, int framesPerStep,
                                        int maxPendingFrames) {
-        SpeechGate g = new SpeechGate(settings, spec, framesPerStep, maxPendingFrames);
         ByteBuffer in = ByteBuffer.wrap(bytes);
         int format = in.getInt();
         boolean vad = in.get() != 0;
-        if (format != FORMAT || vad != (settings != null)) {
+        if (format < 1 || format > FORMAT || vad != (settings != null)) {
             throw new IllegalArgumentException("gate state format " + format + (vad ? " with" : " without")
                     + " VAD does not fit this service (format " + FORMAT + (settings != null ? " with" : " without") + " VAD)");
         }
+        // The stream keeps the VAD rate it started with (format 1 had 16 kHz only).
+        boolean narrow = format >= 2 && in.get() != 0;
+        SpeechGate g = new SpeechGate(settings, spec, framesPerStep, maxPendingFrames, narrow, true);
         if (g.segmenter != null) {
             g.segmenter.read(in);
         }
@@ -440,7 +499,7 @@ public final class SpeechGate {
         int samples = in.getInt();
         int frameCount = in.getInt();
         int classes = in.getInt();
-        long floats = (settings == null ? 0L : SileroVad.STATE_SIZE + SileroVad.CONTEXT) + samples
+        long floats = (settings == null ? 0L : SileroVad.STATE_SIZE + g.context.length) + samples
                 + (long) frameCount * g.featureCount + Math.max(0, classes);
         if (samples < 0 || frameCount < 0 || frameCount > maxPendingFrames || classes < -1 || in.remaining() != 4 * floats) {
             throw new IllegalArgumentException("gate state of " + bytes.length + " bytes does not add up (" + samples
@@ -450,7 +509,7 @@ public final class SpeechGate {
         if (settings != null) {
             f.get(g.vadState).get(g.context);
         }
-        g.samples = new float[Math.max(SileroVad.WINDOW * 2, samples)];
+        g.samples = new float[Math.max(g.window * 2, samples)];
         f.get(g.samples, 0, samples);
         g.sampleCount = samples;
         g.frames = new float[Math.max(g.frames.length, frameCount * g.featureCount)];

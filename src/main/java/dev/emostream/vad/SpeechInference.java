@@ -41,7 +41,8 @@ public final class SpeechInference<S> {
     }
 
     private final SileroVad vad;       // null: no VAD
-    private final float[] silenceState; // Silero's state after digital silence (quiet windows skip the model)
+    private final float[] silenceState16k; // Silero's state after digital silence (quiet windows skip the model)
+    private final float[] silenceState8k;
     private final BatchInference inference;
     private final int maxBatch;
     private final Function<S, SpeechGate> gateOf;
@@ -54,7 +55,8 @@ public final class SpeechInference<S> {
             throw new IllegalArgumentException("maxBatch must be positive");
         }
         this.vad = vad;
-        this.silenceState = vad == null ? null : vad.silenceState();
+        this.silenceState16k = vad == null ? null : vad.silenceState(SileroVad.SAMPLE_RATE);
+        this.silenceState8k = vad == null ? null : vad.silenceState(SileroVad.NARROW_RATE);
         this.inference = inference;
         this.maxBatch = maxBatch;
         this.gateOf = gateOf;
@@ -98,34 +100,37 @@ public final class SpeechInference<S> {
     }
 
     private void runVad(List<S> streams, Listener<S> listener, BatchInference.CallListener calls) {
-        int width = SileroVad.CONTEXT + SileroVad.WINDOW;
         List<S> ready = new ArrayList<>();
         float[] input = new float[0];
         float[] state = new float[0];
         float[] probs = new float[0];
         while (true) {
             ready.clear();
+            int rate = 0; // one call runs one of Silero's branches: the first ready stream's; the others wait a turn
             for (S s : streams) {
                 SpeechGate g = gateOf.apply(s);
                 // Quiet windows need no ONNX call: taken here, in the stream's own order.
                 while (g.windowsReady() > 0 && g.nextWindowQuiet()) {
                     int before = g.utterance();
-                    g.onQuietWindow(silenceState, modelOf.apply(s));
+                    g.onQuietWindow(g.vadRate() == SileroVad.NARROW_RATE ? silenceState8k : silenceState16k,
+                            modelOf.apply(s));
                     if (g.utterance() != before) {
                         listener.onUtteranceStart(s);
                     }
                     listener.onQuietWindow(s);
                     listener.onDecided(s);
                 }
-                if (g.windowsReady() > 0 && ready.size() < maxBatch) {
+                if (g.windowsReady() > 0 && ready.size() < maxBatch && (rate == 0 || g.vadRate() == rate)) {
+                    rate = g.vadRate();
                     ready.add(s);
                 }
             }
             if (ready.isEmpty()) {
                 break;
             }
+            int width = SileroVad.context(rate) + SileroVad.window(rate);
             int batch = ready.size();
-            if (probs.length < batch) {
+            if (probs.length < batch || input.length < batch * width) {
                 input = new float[batch * width];
                 state = new float[batch * SileroVad.STATE_SIZE];
                 probs = new float[batch];
@@ -140,7 +145,7 @@ public final class SpeechInference<S> {
                 System.arraycopy(st, half, state, (batch + b) * half, half);
             }
             long start = System.nanoTime();
-            vad.run(input, state, batch, probs);
+            vad.run(rate, input, state, batch, probs);
             calls.onCall(batch, System.nanoTime() - start);
             for (int b = 0; b < batch; b++) {
                 S s = ready.get(b);

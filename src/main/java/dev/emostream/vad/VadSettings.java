@@ -16,9 +16,11 @@ package dev.emostream.vad;
  * @param quietFloorDbfs     a window whose RMS level is below this (dB re full scale) is silence
  *                           without running Silero on it (and Silero's state starts afresh after it);
  *                           {@link #NO_QUIET_FLOOR}: every window goes to Silero
+ * @param native8k           whether an 8 kHz stream's own samples go to Silero's 8 kHz branch (else its
+ *                           16 kHz branch hears the resampled audio)
  */
 public record VadSettings(double threshold, double negativeThreshold, int minSpeechMs, int minSilenceMs, int speechPadMs,
-                          boolean resetPerUtterance, double quietFloorDbfs) {
+                          boolean resetPerUtterance, double quietFloorDbfs, boolean native8k) {
     /** Milliseconds per VAD window. */
     public static final int WINDOW_MS = SileroVad.WINDOW * 1000 / SileroVad.SAMPLE_RATE;
     static final int MAX_MS = 60_000;
@@ -29,19 +31,27 @@ public record VadSettings(double threshold, double negativeThreshold, int minSpe
      * clips (119 of 413; 146 of 2,190 clips in all), at 0.3 in 19% (79; 98 in all), with the same
      * RAVDESS accuracy and no utterance on noise or music-like tones (VoiceActivityTest).
      */
-    public static final VadSettings DEFAULTS = new VadSettings(0.3, 0.2, 250, 500, 100, true, -70);
+    public static final VadSettings DEFAULTS = new VadSettings(0.3, 0.2, 250, 500, 100, true, -70, true);
 
     /** No quiet floor: Silero runs on every window, digital silence included. */
     public static final double NO_QUIET_FLOOR = Double.NEGATIVE_INFINITY;
 
     /** The same settings with another quiet floor. */
     public VadSettings withQuietFloor(double dbfs) {
-        return new VadSettings(threshold, negativeThreshold, minSpeechMs, minSilenceMs, speechPadMs, resetPerUtterance, dbfs);
+        return new VadSettings(threshold, negativeThreshold, minSpeechMs, minSilenceMs, speechPadMs, resetPerUtterance, dbfs,
+                native8k);
     }
 
     /** The same settings with the model's state carried across utterances or not. */
     public VadSettings withResetPerUtterance(boolean reset) {
-        return new VadSettings(threshold, negativeThreshold, minSpeechMs, minSilenceMs, speechPadMs, reset, quietFloorDbfs);
+        return new VadSettings(threshold, negativeThreshold, minSpeechMs, minSilenceMs, speechPadMs, reset, quietFloorDbfs,
+                native8k);
+    }
+
+    /** The same settings with 8 kHz streams heard at 8 kHz or not. */
+    public VadSettings withNative8k(boolean on) {
+        return new VadSettings(threshold, negativeThreshold, minSpeechMs, minSilenceMs, speechPadMs, resetPerUtterance,
+                quietFloorDbfs, on);
     }
 
     public VadSettings {

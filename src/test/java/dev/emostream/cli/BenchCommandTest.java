@@ -18,7 +18,7 @@ class BenchCommandTest {
         assertTrue(r.exitCode() == 0 || r.exitCode() == Main.EXIT_PARTIAL_FAILURE, r.err());
         Matcher m = Pattern.compile("streams=3 seconds=2.0 frames=(\\d+) .* events=(\\d+) .* finals=3/3 .* "
                 + "frames_processed=(\\d+) dead_letters=0 state_puts/s=(\\d+) state_bytes_mean=(\\d+) state_mb/s=[\\d.]+ "
-                + "real_time=(yes|no)").matcher(r.out());
+                + "vad_windows_per_call=0.0 vad_quiet_windows=0.0% real_time=(yes|no)").matcher(r.out());
         assertTrue(m.find(), r.out());
         assertEquals(300, Integer.parseInt(m.group(1)), "3 streams x 2 s of 20 ms frames");
         assertEquals(m.group(1), m.group(3), "frames sent = frames processed");

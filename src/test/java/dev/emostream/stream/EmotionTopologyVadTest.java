@@ -142,15 +142,24 @@ class EmotionTopologyVadTest {
         assertTrue(last.getSpeechMs() > 2000 && last.getSpeechMs() < audio.length / 16, "speech heard: " + last.getSpeechMs());
     }
 
-    @Test
-    void aRestoredStreamContinuesExactlyWhereverItWasCut() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {16_000, 8_000}) // 8 kHz: Silero's 8 kHz model on the stream's samples
+    void aRestoredStreamContinuesExactlyWhereverItWasCut(int rate) throws Exception {
         SpeechSignals.assumeEspeak();
         float[] audio = signal().samples();
-        List<float[]> straight = run(audio, -1);
+        if (rate != 16_000) {
+            dev.emostream.audio.Resampler down = new dev.emostream.audio.Resampler(16_000, rate);
+            float[] out = new float[down.maxOutput(audio.length) + down.maxFlushOutput()];
+            int n = down.process(audio, 0, audio.length, out, 0);
+            n += down.flush(out, n);
+            audio = java.util.Arrays.copyOf(out, n);
+        }
+        List<float[]> straight = run(audio, -1, rate);
+        assertTrue(straight.size() > 50, "the speech was stepped: " + straight.size());
         // In silence, at an utterance's onset (candidate), in speech, in trailing silence, between utterances.
         for (double cutS : new double[] {0.6, 1.26, 1.4, 2.0, 3.3, 4.1, 6.0}) {
-            int cut = (int) (cutS * 16_000) / 320 * 320;
-            List<float[]> restored = run(audio, cut);
+            int cut = (int) (cutS * rate) / (rate / 50) * (rate / 50);
+            List<float[]> restored = run(audio, cut, rate);
             assertEquals(straight.size(), restored.size(), "cut at " + cutS + " s");
             for (int i = 0; i < straight.size(); i++) {
                 assertArrayEquals(straight.get(i), restored.get(i), 1e-6f, "cut at " + cutS + " s, step " + i);
@@ -218,19 +227,22 @@ class EmotionTopologyVadTest {
     }
 
     /** Streams through a session, round-tripping it through bytes at {@code cut} (unless -1); returns every step. */
-    private static List<float[]> run(float[] audio, int cut) {
+    private static List<float[]> run(float[] audio, int cut, int rate) {
         var d = model.descriptor();
-        StreamSession s = new StreamSession("s", null, null, 16_000, Encoding.S16LE, 1, new FeaturePipeline(d.featureSpec(), 16_000),
-                new StreamState(d, 1000), new SpeechGate(VadSettings.DEFAULTS, d.featureSpec(), d.framesPerStep(), 1000));
+        StreamSession s = new StreamSession("s", null, null, rate, Encoding.S16LE, 1, new FeaturePipeline(d.featureSpec(), rate),
+                new StreamState(d, 1000), new SpeechGate(VadSettings.DEFAULTS, d.featureSpec(), d.framesPerStep(), 1000, rate));
+        assertEquals(rate, s.gate.vadRate());
         var inference = new dev.emostream.vad.SpeechInference<StreamSession>(vad,
                 new dev.emostream.model.BatchInference(model, 4, 250), 4, x -> x.gate, x -> x.model);
         List<float[]> steps = new ArrayList<>();
         StreamSession[] holder = {s};
-        for (int pos = 0; pos < audio.length; pos += 320) {
+        int size = rate / 50;
+        for (int pos = 0; pos < audio.length; pos += size) {
             if (cut >= 0 && pos == cut) {
                 holder[0] = StreamSession.fromBytes(holder[0].toBytes(), d, VadSettings.DEFAULTS, 1000);
+                assertEquals(rate, holder[0].gate.vadRate(), "a restored stream keeps its VAD rate");
             }
-            float[] chunk = java.util.Arrays.copyOfRange(audio, pos, Math.min(audio.length, pos + 320));
+            float[] chunk = java.util.Arrays.copyOfRange(audio, pos, Math.min(audio.length, pos + size));
             holder[0].accept(chunk, chunk.length);
             inference.run(List.of(holder[0]), (x, step, p) -> steps.add(p.clone()), (b, n) -> { }, (b, n) -> { });
         }

@@ -23,7 +23,7 @@ class SpeechGateTest {
     static EmotionModel model;
     static ModelDescriptor d;
     /** 0.5 / 0.35, 2 windows confirm, 3 windows end, no pad. */
-    static final VadSettings QUICK = new VadSettings(0.5, 0.35, 64, 96, 0, true, VadSettings.NO_QUIET_FLOOR);
+    static final VadSettings QUICK = new VadSettings(0.5, 0.35, 64, 96, 0, true, VadSettings.NO_QUIET_FLOOR, false);
 
     @BeforeAll
     static void load() {
@@ -73,7 +73,7 @@ class SpeechGateTest {
     void anEndedUtteranceHoldsTheGateUntilClosedAndThenTheStateIsResetOrCarried() {
         List<float[]> second = new ArrayList<>();
         for (boolean reset : new boolean[] {true, false}) {
-            VadSettings settings = new VadSettings(0.5, 0.35, 64, 96, 0, reset, VadSettings.NO_QUIET_FLOOR);
+            VadSettings settings = new VadSettings(0.5, 0.35, 64, 96, 0, reset, VadSettings.NO_QUIET_FLOOR, false);
             StreamState state = new StreamState(d, 1000);
             SpeechGate gate = new SpeechGate(settings, d.featureSpec(), d.framesPerStep(), 1000);
             BatchInference inference = new BatchInference(model, 1, 250);

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class SpeechSegmenterTest {
     private static final long W = SileroVad.WINDOW;
     /** 0.5 / 0.35, 4 speech windows (128 ms) confirm, 5 windows (160 ms) of silence end, 32 ms pad. */
-    private static final VadSettings S = new VadSettings(0.5, 0.35, 100, 150, 32, false, VadSettings.NO_QUIET_FLOOR);
+    private static final VadSettings S = new VadSettings(0.5, 0.35, 100, 150, 32, false, VadSettings.NO_QUIET_FLOOR, false);
 
     private static List<String> run(SpeechSegmenter seg, float... probs) {
         List<String> changes = new ArrayList<>();
@@ -131,10 +131,10 @@ class SpeechSegmenterTest {
 
     @Test
     void settingsAreChecked() {
-        assertThrows(IllegalArgumentException.class, () -> new VadSettings(0.5, 0.6, 250, 500, 100, false, VadSettings.NO_QUIET_FLOOR));
-        assertThrows(IllegalArgumentException.class, () -> new VadSettings(1.0, 0.3, 250, 500, 100, false, VadSettings.NO_QUIET_FLOOR));
-        assertThrows(IllegalArgumentException.class, () -> new VadSettings(0.5, 0.3, -1, 500, 100, false, VadSettings.NO_QUIET_FLOOR));
-        assertThrows(IllegalArgumentException.class, () -> new VadSettings(0.5, 0.3, 250, 100, 100, false, VadSettings.NO_QUIET_FLOOR));
+        assertThrows(IllegalArgumentException.class, () -> new VadSettings(0.5, 0.6, 250, 500, 100, false, VadSettings.NO_QUIET_FLOOR, false));
+        assertThrows(IllegalArgumentException.class, () -> new VadSettings(1.0, 0.3, 250, 500, 100, false, VadSettings.NO_QUIET_FLOOR, false));
+        assertThrows(IllegalArgumentException.class, () -> new VadSettings(0.5, 0.3, -1, 500, 100, false, VadSettings.NO_QUIET_FLOOR, false));
+        assertThrows(IllegalArgumentException.class, () -> new VadSettings(0.5, 0.3, 250, 100, 100, false, VadSettings.NO_QUIET_FLOOR, false));
         assertThrows(IllegalArgumentException.class, () -> VadSettings.DEFAULTS.withQuietFloor(-10));
         assertThrows(IllegalArgumentException.class, () -> VadSettings.DEFAULTS.withQuietFloor(Double.NaN));
     }

@@ -38,11 +38,15 @@ class VoiceActivityTest {
     }
 
     static Run classify(float[] signal, VadSettings settings, int[] chunks) {
+        return classify(signal, SpeechSignals.RATE, settings, chunks);
+    }
+
+    static Run classify(float[] signal, int rate, VadSettings settings, int[] chunks) {
         List<long[]> utterances = new ArrayList<>();
         List<float[]> steps = new ArrayList<>();
         List<Long> ends = new ArrayList<>();
         List<float[]> means = new ArrayList<>();
-        SpeechClassifier c = new SpeechClassifier(model, vad, settings, SpeechSignals.RATE, 100_000, new SpeechClassifier.Listener() {
+        SpeechClassifier c = new SpeechClassifier(model, vad, settings, rate, 100_000, new SpeechClassifier.Listener() {
             @Override
             public void onStep(long step, long endSample, long speechFrames, float[] probabilities) {
                 steps.add(probabilities.clone());
@@ -192,6 +196,49 @@ class VoiceActivityTest {
             assertArrayEquals(whole.steps().get(i), chunked.steps().get(i), 1e-5f, "step " + i);
         }
         assertEquals(whole.stepEnds(), chunked.stepEnds());
+    }
+
+    @Test
+    void telephoneAudioIsHeardByTheEightKilohertzModelWithTheSameBoundaries() throws Exception {
+        SpeechSignals.assumeEspeak();
+        SpeechSignals.Composed signal = mixed();
+        // The call-center condition: 8 kHz G.711 mu-law (band limit, codec round trip).
+        dev.emostream.audio.TelephonyChannel line = new dev.emostream.audio.TelephonyChannel(SpeechSignals.RATE,
+                dev.emostream.audio.TelephonyChannel.Law.MULAW);
+        float[] narrow = new float[line.maxOutput(signal.samples().length) + line.maxFlushOutput()];
+        int n = line.process(signal.samples(), 0, signal.samples().length, narrow, 0);
+        n += line.flush(narrow, n);
+        float[] phone = java.util.Arrays.copyOf(narrow, n);
+        Run native8k = classify(phone, 8_000, VadSettings.DEFAULTS, new int[] {160});
+        Run resampled = classify(phone, 8_000, VadSettings.DEFAULTS.withNative8k(false), new int[] {160});
+        List<SpeechSignals.Segment> truth = signal.speech();
+        assertEquals(truth.size(), native8k.utterances().size(), () -> describe(native8k.utterances()).toString());
+        for (int i = 0; i < truth.size(); i++) {
+            long[] u = native8k.utterances().get(i);
+            SpeechSignals.Segment t = truth.get(i);
+            if (i < resampled.utterances().size()) {
+                long[] v = resampled.utterances().get(i);
+                System.out.printf("16 kHz model, mu-law: utterance %d start %+.0f ms, end %+.0f ms from the true speech%n", i,
+                        (v[1] - t.startSample()) / 16.0, (v[2] - t.endSample()) / 16.0);
+            }
+            // Positions stay in 16 kHz samples: the 8 kHz windows are the same 32 ms.
+            System.out.printf("8 kHz model, mu-law: utterance %d start %+.0f ms, end %+.0f ms from the true speech%n", i,
+                    (u[1] - t.startSample()) / 16.0, (u[2] - t.endSample()) / 16.0);
+            // Within 128 ms over the telephone line: the chord right after the second sentence keeps it open
+            // 125 ms past the speech through the 8 kHz band with either model (the 8 kHz model starts it
+            // 32 ms nearer the truth: +70 against +102 ms).
+            assertTrue(Math.abs(u[1] - t.startSample()) <= TOLERANCE && Math.abs(u[2] - t.endSample()) <= 4 * SileroVad.WINDOW,
+                    describe(native8k.utterances()) + " vs " + truth);
+        }
+        // The same windows (every 32 ms once), the other model: other probabilities, so at least one step differs.
+        assertEquals(resampled.sileroWindows() + resampled.quietWindows(), native8k.sileroWindows() + native8k.quietWindows());
+        assertTrue(native8k.steps().size() != resampled.steps().size() || !describe(native8k.utterances()).equals(
+                describe(resampled.utterances())) || native8k.utteranceProbabilities().get(0)[0]
+                != resampled.utteranceProbabilities().get(0)[0], "the 8 kHz model was not used");
+        // Streaming equals offline at 8 kHz too.
+        Run whole = classify(phone, 8_000, VadSettings.DEFAULTS, new int[] {phone.length});
+        assertEquals(describe(whole.utterances()), describe(native8k.utterances()));
+        assertEquals(whole.stepEnds(), native8k.stepEnds());
     }
 
     static List<String> describe(List<long[]> utterances) {
