@@ -68,23 +68,38 @@ public final class StreamBench {
     static final int FRAME_MS = 20;
     /** How late (after the warm-up) a frame may leave before the load generator itself is the bottleneck. */
     static final long MAX_SEND_LAG_MS = 100;
-    private static final int RATE = 16_000;
+
+    /** What the speakers send: a few voices, encoded, at one rate (streams start at offsets of their own). */
+    public record Audio(byte[][] voices, int rate, Encoding encoding) {
+        /** Four generated voice-like signals, 16 kHz s16le. */
+        public static Audio generated() {
+            byte[][] voices = new byte[4][];
+            for (int v = 0; v < voices.length; v++) {
+                float[] signal = DemoSignal.generate(16_000, 8.0, v + 1);
+                voices[v] = new byte[signal.length * 2];
+                SampleEncoder.encode(Encoding.S16LE, signal, 0, signal.length, voices[v], 0);
+            }
+            return new Audio(voices, 16_000, Encoding.S16LE);
+        }
+    }
 
     private final String bootstrap;
     private final String audioTopic;
     private final String eventsTopic;
     private final int frameMs;
+    private final Audio audio;
 
     public StreamBench(String bootstrap, String audioTopic, String eventsTopic) {
-        this(bootstrap, audioTopic, eventsTopic, FRAME_MS);
+        this(bootstrap, audioTopic, eventsTopic, FRAME_MS, Audio.generated());
     }
 
     /** With frames of {@code frameMs} of audio each (a media server's choice; 20 ms by default). */
-    public StreamBench(String bootstrap, String audioTopic, String eventsTopic, int frameMs) {
+    public StreamBench(String bootstrap, String audioTopic, String eventsTopic, int frameMs, Audio audio) {
         this.bootstrap = bootstrap;
         this.audioTopic = audioTopic;
         this.eventsTopic = eventsTopic;
         this.frameMs = frameMs;
+        this.audio = audio;
     }
 
     /**
@@ -93,13 +108,7 @@ public final class StreamBench {
      */
     public Result run(int streams, double seconds, double warmupSeconds, double drainSeconds) throws InterruptedException {
         int framesPerStream = (int) Math.round(seconds * 1000 / frameMs);
-        // A few voices, each stream starting at its own offset into one of them.
-        byte[][] voices = new byte[4][];
-        for (int v = 0; v < voices.length; v++) {
-            float[] signal = DemoSignal.generate(RATE, 8.0, v + 1);
-            voices[v] = new byte[signal.length * 2];
-            SampleEncoder.encode(Encoding.S16LE, signal, 0, signal.length, voices[v], 0);
-        }
+        byte[][] voices = audio.voices();
         long[][] sendTimes = new long[streams][framesPerStream];
         String runId = Long.toString(System.currentTimeMillis(), 36);
         String[] ids = new String[streams];
@@ -161,15 +170,16 @@ public final class StreamBench {
 
     /** Frame {@code seq} of a stream: 20 ms of its voice, from an offset of its own. */
     private byte[] frame(String id, byte[] voice, int stream, int seq, boolean last) {
-        int frameBytes = RATE * frameMs / 1000 * 2;
+        int sampleBytes = audio.encoding().bytesPerSample();
+        int frameBytes = audio.rate() * frameMs / 1000 * sampleBytes;
         int offset = (int) (((long) stream * 7919 + (long) seq) * frameBytes % (voice.length - frameBytes));
-        offset -= offset % 2;
+        offset -= offset % sampleBytes;
         return Contracts.encode(AudioFrame.newBuilder()
                 .setStreamId(id)
                 .setSequence(seq)
                 .setCaptureTime(Instant.ofEpochMilli(System.currentTimeMillis()))
-                .setSampleRate(RATE)
-                .setEncoding("s16le")
+                .setSampleRate(audio.rate())
+                .setEncoding(audio.encoding().name().toLowerCase(Locale.ROOT))
                 .setChannels(1)
                 .setPayload(ByteBuffer.wrap(voice, offset, frameBytes).slice())
                 .setEndOfStream(last)

@@ -55,6 +55,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "16 kHz WAV files the clients stream (each client its own offset); default: a generated voice-like signal.")
     List<Path> wavFiles = new ArrayList<>();
 
+    @Option(names = "--telephony", paramLabel = "mulaw|alaw", converter = FeaturesCommand.TelephonyLawConverter.class,
+            description = "With --streams: the speakers send 8 kHz G.711 frames (their audio through a simulated telephone line), "
+                    + "as a call center's media server would; default: 16 kHz s16le.")
+    dev.emostream.audio.TelephonyChannel.Law telephony;
+
     @Option(names = "--seconds", paramLabel = "S", defaultValue = "30", description = "Audio per stream (default: ${DEFAULT-VALUE}).")
     double seconds;
 
@@ -92,6 +97,9 @@ final class BenchCommand implements Callable<Integer> {
             throw new ParameterException(commandSpec.commandLine(), "--seconds must be in [1, 3600] and --warmup-s in [0, seconds)");
         }
         if (wsClients != null) {
+            if (telephony != null) {
+                throw new ParameterException(commandSpec.commandLine(), "--telephony is for --streams (the WebSocket clients send 16 kHz PCM)");
+            }
             return runWs();
         }
         if (frameMs < 10 || frameMs > 1000) {
@@ -113,7 +121,7 @@ final class BenchCommand implements Callable<Integer> {
                 config = ServiceConfig.defaults();
             }
             StreamBench bench = new StreamBench(bootstrap, config.get(ServiceConfig.Key.TOPIC_AUDIO),
-                    config.get(ServiceConfig.Key.TOPIC_EMOTIONS), frameMs);
+                    config.get(ServiceConfig.Key.TOPIC_EMOTIONS), frameMs, streamAudio());
             EmotionService local = service;
             return runSizes(streams, (n, s, warmup) -> {
                 StreamBench.Result r = bench.run(n, s, warmup, 30);
@@ -229,8 +237,39 @@ final class BenchCommand implements Callable<Integer> {
         return allKept ? 0 : Main.EXIT_PARTIAL_FAILURE;
     }
 
-    /** The audio clients stream: the --wav files (16 kHz, mixed to mono), or generated voices. */
+    /** What the --streams speakers send: the voices at 16 kHz s16le, or through a telephone line at 8 kHz. */
+    private StreamBench.Audio streamAudio() throws java.io.IOException {
+        List<float[]> signals = signals();
+        byte[][] voices = new byte[signals.size()][];
+        if (telephony == null) {
+            return new StreamBench.Audio(voices(), 16_000, Encoding.S16LE);
+        }
+        Encoding encoding = telephony == dev.emostream.audio.TelephonyChannel.Law.MULAW ? Encoding.MULAW : Encoding.ALAW;
+        for (int i = 0; i < voices.length; i++) {
+            float[] s = signals.get(i);
+            dev.emostream.audio.TelephonyChannel line = new dev.emostream.audio.TelephonyChannel(16_000, telephony);
+            float[] narrow = new float[line.maxOutput(s.length) + line.maxFlushOutput()];
+            int n = line.process(s, 0, s.length, narrow, 0);
+            n += line.flush(narrow, n);
+            voices[i] = new byte[n];
+            SampleEncoder.encode(encoding, narrow, 0, n, voices[i], 0);
+        }
+        return new StreamBench.Audio(voices, dev.emostream.audio.TelephonyChannel.RATE, encoding);
+    }
+
+    /** The audio clients stream: the --wav files (16 kHz, mixed to mono), or generated voices; 16 kHz s16le. */
     private byte[][] voices() throws java.io.IOException {
+        List<float[]> signals = signals();
+        byte[][] voices = new byte[signals.size()][];
+        for (int i = 0; i < voices.length; i++) {
+            float[] s = signals.get(i);
+            voices[i] = new byte[s.length * 2];
+            SampleEncoder.encode(Encoding.S16LE, s, 0, s.length, voices[i], 0);
+        }
+        return voices;
+    }
+
+    private List<float[]> signals() throws java.io.IOException {
         List<float[]> signals = new ArrayList<>();
         if (wavFiles.isEmpty()) {
             for (int v = 0; v < 4; v++) {
@@ -245,12 +284,6 @@ final class BenchCommand implements Callable<Integer> {
             }
             signals.add(a.mono(ChannelSelection.downmix()));
         }
-        byte[][] voices = new byte[signals.size()][];
-        for (int i = 0; i < voices.length; i++) {
-            float[] s = signals.get(i);
-            voices[i] = new byte[s.length * 2];
-            SampleEncoder.encode(Encoding.S16LE, s, 0, s.length, voices[i], 0);
-        }
-        return voices;
+        return signals;
     }
 }

@@ -31,8 +31,23 @@ class BenchCommandTest {
     }
 
     @Test
+    void telephoneSpeakersSendEightKilohertzMuLawThatTheVadHearsAtEightKilohertz(@TempDir Path dir) {
+        CliTestSupport.Result r = CliTestSupport.run("bench", "--streams", "2", "--seconds", "2", "--warmup-s", "0",
+                "--jit-warmup-s", "0", "--frame-ms", "100", "--telephony", "mulaw", "-s", "state.dir=" + dir,
+                "-s", "model.provider=cpu");
+        assertTrue(r.exitCode() == 0 || r.exitCode() == Main.EXIT_PARTIAL_FAILURE, r.err());
+        Matcher m = Pattern.compile("streams=2 seconds=2.0 frames=(\\d+) .* finals=2/2 .* frames_processed=(\\d+) dead_letters=0 "
+                + ".* vad_windows_per_call=([\\d.]+) ").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertEquals(40, Integer.parseInt(m.group(1)), "2 streams x 2 s of 100 ms frames");
+        assertEquals(m.group(1), m.group(2), "every mu-law frame was accepted (none dead-lettered)");
+        assertTrue(Double.parseDouble(m.group(3)) > 0, "the VAD ran");
+    }
+
+    @Test
     void badSizesAreUsageErrors() {
         assertEquals(2, CliTestSupport.run("bench", "--streams", "0").exitCode());
         assertEquals(2, CliTestSupport.run("bench", "--seconds", "5", "--warmup-s", "5").exitCode());
+        assertEquals(2, CliTestSupport.run("bench", "--ws", "1", "--telephony", "mulaw").exitCode());
     }
 }
