@@ -14,9 +14,9 @@ final class VadOptions {
             + "(the service's vad.reset.per.utterance=false).")
     boolean vadCarryState;
 
-    @Option(names = "--no-quiet-floor", description = "Run Silero on every window, however quiet (the service's vad.quiet.floor.dbfs=off); "
-            + "by default windows below -70 dBFS are silence without it.")
-    boolean noQuietFloor;
+    @Option(names = "--quiet-floor", paramLabel = "DBFS", description = "Windows quieter than this (RMS, dBFS, -200 to -20) are "
+            + "silence without running Silero (the service's vad.quiet.floor.dbfs); default: Silero hears every window.")
+    Double quietFloor;
 
     @Option(names = "--vad-16k-only", description = "8 kHz audio too goes to Silero's 16 kHz model, resampled (the service's "
             + "vad.native.8k=false); by default Silero's 8 kHz model hears 8 kHz audio (e.g. --telephony) as it is.")
@@ -31,11 +31,11 @@ final class VadOptions {
     VadSettings settings() {
         VadSettings s = VadSettings.DEFAULTS.withResetPerUtterance(!vadCarryState);
         s = s.withNative8k(!vad16kOnly);
-        return noQuietFloor ? s.withQuietFloor(VadSettings.NO_QUIET_FLOOR) : s;
+        return quietFloor == null ? s : s.withQuietFloor(quietFloor);
     }
 
     String describe() {
         return noVad ? "no VAD" : "VAD on" + (vadCarryState ? " (state carried across utterances)" : "")
-                + (noQuietFloor ? " (no quiet floor)" : "") + (vad16kOnly ? " (16 kHz model only)" : "");
+                + (quietFloor == null ? "" : " (quiet floor " + quietFloor + " dBFS)") + (vad16kOnly ? " (16 kHz model only)" : "");
     }
 }

@@ -53,7 +53,7 @@ public final class ServiceConfig {
         VAD_MIN_SILENCE_MS("vad.min.silence.ms", "500", "silence that ends an utterance", 32, 10_000),
         VAD_SPEECH_PAD_MS("vad.speech.pad.ms", "100", "audio kept for the model before and after an utterance's speech (at most half of vad.min.silence.ms)", 0, 1_000),
         VAD_RESET_PER_UTTERANCE("vad.reset.per.utterance", "true", "true: the model's state (LSTM and running normalisation) starts afresh with each utterance; false: it carries across utterances (measured worse: see the model card)"),
-        VAD_QUIET_FLOOR_DBFS("vad.quiet.floor.dbfs", "-70", "a 32 ms window quieter than this (RMS, dB re full scale: digital silence, a muted line) is silence without running Silero on it, which saves the VAD's cost there; off: Silero hears every window"),
+        VAD_QUIET_FLOOR_DBFS("vad.quiet.floor.dbfs", "off", "a 32 ms window quieter than this (RMS, dB re full scale, e.g. -70: digital silence, a muted line) is silence without running Silero on it, which saves the VAD's cost there but moves some utterance boundaries (see README); off: Silero hears every window"),
         VAD_NATIVE_8K("vad.native.8k", "true", "8 kHz streams (telephone audio): Silero's 8 kHz model hears their own samples (about 40% cheaper per window); false: its 16 kHz model hears the resampled audio, as for every other rate"),
         PROCESSING_GUARANTEE("processing.guarantee", "exactly_once_v2", "Kafka Streams processing guarantee: exactly_once_v2 or at_least_once"),
         COMMIT_INTERVAL_MS("commit.interval.ms", "100", "Kafka Streams commit interval; with exactly-once, events become visible to read_committed consumers at commits", 1, 600_000),

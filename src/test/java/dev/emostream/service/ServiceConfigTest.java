@@ -59,7 +59,7 @@ class ServiceConfigTest {
 
     @Test
     void theQuietFloorIsANumberInRangeOrOff() {
-        assertEquals(-70, EmotionService.vadSettings(ServiceConfig.defaults()).quietFloorDbfs());
+        assertEquals(dev.emostream.vad.VadSettings.NO_QUIET_FLOOR, EmotionService.vadSettings(ServiceConfig.defaults()).quietFloorDbfs());
         assertEquals(dev.emostream.vad.VadSettings.NO_QUIET_FLOOR, EmotionService.vadSettings(
                 ServiceConfig.resolve(Map.of(), Map.of(), Map.of("vad.quiet.floor.dbfs", "off"))).quietFloorDbfs());
         assertEquals(-55, EmotionService.vadSettings(

@@ -48,6 +48,9 @@ class EmotionTopologyVadTest {
         vad.close();
     }
 
+    /** The defaults with the quiet floor on (off by default), so its path runs through the topology and restores too. */
+    static final VadSettings FLOORED = VadSettings.DEFAULTS.withQuietFloor(-70);
+
     static SpeechSignals.Composed signal() throws Exception {
         return new SpeechSignals().silence(1.2).speech(SpeechSignals.speak("I can't believe you did that to me", "en-us"))
                 .silence(1.0).noise(1.0, -40)
@@ -65,7 +68,7 @@ class EmotionTopologyVadTest {
         List<EmotionEvent> events = new ArrayList<>();
         StreamCounters counters = new StreamCounters();
         try (TopologyTestDriver driver = new TopologyTestDriver(
-                EmotionTopology.build(settings, model, new VoiceActivity(vad, VadSettings.DEFAULTS), counters), props,
+                EmotionTopology.build(settings, model, new VoiceActivity(vad, FLOORED), counters), props,
                 EmotionTopologyTest.START)) {
             TestInputTopic<String, byte[]> in = driver.createInputTopic("audio", new StringSerializer(), new ByteArraySerializer());
             TestOutputTopic<String, byte[]> out = driver.createOutputTopic("emotions", new StringDeserializer(), new ByteArrayDeserializer());
@@ -95,7 +98,7 @@ class EmotionTopologyVadTest {
         // The same audio through the single-stream path (what eval and classify run).
         List<long[]> utterances = new ArrayList<>();
         List<float[]> means = new ArrayList<>();
-        new SpeechClassifier(model, vad, VadSettings.DEFAULTS, 16_000, 1000, new SpeechClassifier.Listener() {
+        new SpeechClassifier(model, vad, FLOORED, 16_000, 1000, new SpeechClassifier.Listener() {
             @Override
             public void onStep(long step, long endSample, long speechFrames, float[] probabilities) {
             }
@@ -230,7 +233,7 @@ class EmotionTopologyVadTest {
     private static List<float[]> run(float[] audio, int cut, int rate) {
         var d = model.descriptor();
         StreamSession s = new StreamSession("s", null, null, rate, Encoding.S16LE, 1, new FeaturePipeline(d.featureSpec(), rate),
-                new StreamState(d, 1000), new SpeechGate(VadSettings.DEFAULTS, d.featureSpec(), d.framesPerStep(), 1000, rate));
+                new StreamState(d, 1000), new SpeechGate(FLOORED, d.featureSpec(), d.framesPerStep(), 1000, rate));
         assertEquals(rate, s.gate.vadRate());
         var inference = new dev.emostream.vad.SpeechInference<StreamSession>(vad,
                 new dev.emostream.model.BatchInference(model, 4, 250), 4, x -> x.gate, x -> x.model);
@@ -239,7 +242,7 @@ class EmotionTopologyVadTest {
         int size = rate / 50;
         for (int pos = 0; pos < audio.length; pos += size) {
             if (cut >= 0 && pos == cut) {
-                holder[0] = StreamSession.fromBytes(holder[0].toBytes(), d, VadSettings.DEFAULTS, 1000);
+                holder[0] = StreamSession.fromBytes(holder[0].toBytes(), d, FLOORED, 1000);
                 assertEquals(rate, holder[0].gate.vadRate(), "a restored stream keeps its VAD rate");
             }
             float[] chunk = java.util.Arrays.copyOfRange(audio, pos, Math.min(audio.length, pos + size));

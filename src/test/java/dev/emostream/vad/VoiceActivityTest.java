@@ -130,8 +130,8 @@ class VoiceActivityTest {
                 .speech(SpeechSignals.speak("Thank you so much, this is wonderful news", "en-gb"))
                 .silence(1.0)
                 .build();
-        Run everyWindow = classify(signal.samples(), VadSettings.DEFAULTS.withQuietFloor(VadSettings.NO_QUIET_FLOOR), new int[] {320});
-        Run floored = classify(signal.samples(), VadSettings.DEFAULTS, new int[] {320});
+        Run everyWindow = classify(signal.samples(), VadSettings.DEFAULTS, new int[] {320});
+        Run floored = classify(signal.samples(), VadSettings.DEFAULTS.withQuietFloor(-70), new int[] {320});
         assertEquals(0, everyWindow.quietWindows());
         assertEquals(everyWindow.sileroWindows(), floored.sileroWindows() + floored.quietWindows(), "every window is decided once");
         // 3.2 s of digital silence and 1 s of noise at -80 dBFS (131 windows) need no Silero call (nor
@@ -182,20 +182,22 @@ class VoiceActivityTest {
     void anyChunkingGivesTheSameUtterancesAndProbabilities() throws Exception {
         SpeechSignals.assumeEspeak();
         float[] signal = mixed().samples();
-        Run whole = classify(signal, VadSettings.DEFAULTS, new int[] {signal.length});
-        Random r = new Random(5);
-        int[] chunks = new int[50];
-        for (int i = 0; i < chunks.length; i++) {
-            chunks[i] = 1 + r.nextInt(3000);
+        for (VadSettings settings : List.of(VadSettings.DEFAULTS, VadSettings.DEFAULTS.withQuietFloor(-70))) {
+            Run whole = classify(signal, settings, new int[] {signal.length});
+            Random r = new Random(5);
+            int[] chunks = new int[50];
+            for (int i = 0; i < chunks.length; i++) {
+                chunks[i] = 1 + r.nextInt(3000);
+            }
+            Run chunked = classify(signal, settings, chunks);
+            assertEquals(describe(whole.utterances()), describe(chunked.utterances()));
+            assertEquals(whole.steps().size(), chunked.steps().size());
+            for (int i = 0; i < whole.steps().size(); i++) {
+                // Equal up to float rounding: ONNX Runtime sums in another order when a call holds more steps.
+                assertArrayEquals(whole.steps().get(i), chunked.steps().get(i), 1e-5f, "step " + i);
+            }
+            assertEquals(whole.stepEnds(), chunked.stepEnds());
         }
-        Run chunked = classify(signal, VadSettings.DEFAULTS, chunks);
-        assertEquals(describe(whole.utterances()), describe(chunked.utterances()));
-        assertEquals(whole.steps().size(), chunked.steps().size());
-        for (int i = 0; i < whole.steps().size(); i++) {
-            // Equal up to float rounding: ONNX Runtime sums in another order when a call holds more steps.
-            assertArrayEquals(whole.steps().get(i), chunked.steps().get(i), 1e-5f, "step " + i);
-        }
-        assertEquals(whole.stepEnds(), chunked.stepEnds());
     }
 
     @Test
@@ -224,10 +226,10 @@ class VoiceActivityTest {
             // Positions stay in 16 kHz samples: the 8 kHz windows are the same 32 ms.
             System.out.printf("8 kHz model, mu-law: utterance %d start %+.0f ms, end %+.0f ms from the true speech%n", i,
                     (u[1] - t.startSample()) / 16.0, (u[2] - t.endSample()) / 16.0);
-            // Within 128 ms over the telephone line: the chord right after the second sentence keeps it open
-            // 125 ms past the speech through the 8 kHz band with either model (the 8 kHz model starts it
-            // 32 ms nearer the truth: +70 against +102 ms).
-            assertTrue(Math.abs(u[1] - t.startSample()) <= TOLERANCE && Math.abs(u[2] - t.endSample()) <= 4 * SileroVad.WINDOW,
+            // Within 128 ms (four windows) over the telephone line, where the 8 kHz band blurs onsets and
+            // ends (measured: the 8 kHz model -8/+50 and +102/+93 ms, the 16 kHz model on the resampled
+            // audio -8/+82 and +102/+125 ms).
+            assertTrue(Math.abs(u[1] - t.startSample()) <= 4 * SileroVad.WINDOW && Math.abs(u[2] - t.endSample()) <= 4 * SileroVad.WINDOW,
                     describe(native8k.utterances()) + " vs " + truth);
         }
         // The same windows (every 32 ms once), the other model: other probabilities, so at least one step differs.
