@@ -71,13 +71,12 @@ public final class SpeechGate {
      *                  hears the resampled audio ({@link #resampledTap})
      */
     public SpeechGate(VadSettings settings, FeatureSpec spec, int framesPerStep, int maxPendingFrames, int inputRate) {
-        this(settings, spec, framesPerStep, maxPendingFrames,
-                settings != null && settings.native8k() && inputRate == SileroVad.NARROW_RATE, true);
+        this(settings != null && settings.native8k() && inputRate == SileroVad.NARROW_RATE ? SileroVad.NARROW_RATE
+                : SileroVad.SAMPLE_RATE, settings, spec, framesPerStep, maxPendingFrames);
     }
 
-    private SpeechGate(VadSettings settings, FeatureSpec spec, int framesPerStep, int maxPendingFrames, boolean narrow,
-                       boolean unused) {
-        this.vadRate = narrow ? SileroVad.NARROW_RATE : SileroVad.SAMPLE_RATE;
+    private SpeechGate(int vadRate, VadSettings settings, FeatureSpec spec, int framesPerStep, int maxPendingFrames) {
+        this.vadRate = vadRate;
         this.window = SileroVad.window(vadRate);
         this.scale = SileroVad.SAMPLE_RATE / vadRate;
         this.context = new float[SileroVad.context(vadRate)];
@@ -483,7 +482,8 @@ public final class SpeechGate {
         }
         // The stream keeps the VAD rate it started with (format 1 had 16 kHz only).
         boolean narrow = format >= 2 && in.get() != 0;
-        SpeechGate g = new SpeechGate(settings, spec, framesPerStep, maxPendingFrames, narrow, true);
+        SpeechGate g = new SpeechGate(narrow ? SileroVad.NARROW_RATE : SileroVad.SAMPLE_RATE, settings, spec, framesPerStep,
+                maxPendingFrames);
         if (g.segmenter != null) {
             g.segmenter.read(in);
         }
