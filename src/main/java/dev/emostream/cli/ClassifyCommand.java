@@ -67,6 +67,7 @@ final class ClassifyCommand implements Callable<Integer> {
                     audio.sampleRate(), d.modelVersion(), model.provider(), vadOptions.describe());
             out.printf(Locale.ROOT, "%8s  %-10s %s%n", "time", "label", "confidence");
             float[][] last = {null};
+            int[] utterances = {0};
             long everySamples = (long) everyMs * rate16k / 1000;
             long[] nextReport = {everySamples};
             SpeechClassifier stream = new SpeechClassifier(model, vad, vadOptions.settings(), audio.sampleRate(),
@@ -84,6 +85,7 @@ final class ClassifyCommand implements Callable<Integer> {
 
                         @Override
                         public void onUtteranceStart(int utterance, long startSample) {
+                            utterances[0]++;
                             out.printf(Locale.ROOT, "%7.2fs  utterance %d starts%n", seconds(startSample), utterance);
                         }
 
@@ -107,7 +109,9 @@ final class ClassifyCommand implements Callable<Integer> {
             int chunk = Math.max(1, audio.sampleRate() * chunkMs / 1000);
             stream.streamAll(mono, chunk);
             if (last[0] == null) {
-                if (vad != null) {
+                if (vad != null && utterances[0] > 0) {
+                    out.printf(Locale.ROOT, "%d utterance(s), each too short for a model step: no emotion to report%n", utterances[0]);
+                } else if (vad != null) {
                     out.println("no speech detected: no emotion to report (--no-vad classifies all audio)");
                 } else {
                     out.printf(Locale.ROOT, "too short for a decision: the first step needs %.0f ms of audio%n",

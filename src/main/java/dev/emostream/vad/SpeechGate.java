@@ -24,8 +24,12 @@ import java.util.Arrays;
  * <p>Without settings (VAD off) every frame is speech of one utterance that lasts the whole stream.
  */
 public final class SpeechGate {
-    /** 2 adds the VAD's rate (format 1: always 16 kHz). */
-    private static final int FORMAT = 2;
+    /**
+     * 1: the VAD at 16 kHz (or off); 2: at 8 kHz on the stream's own samples, with the feature pipeline's
+     * sample count. A 16 kHz gate is still written as 1, so an older build can restore it.
+     */
+    private static final int FORMAT_16K = 1;
+    private static final int FORMAT_8K = 2;
 
     private final VadSettings settings;   // null: VAD off
     private final int featureCount;
@@ -44,6 +48,11 @@ public final class SpeechGate {
     private float[] samples;              // at vadRate, waiting for the VAD
     private int sampleCount;
     private long samplesIn;               // at 16 kHz
+    /**
+     * 16 kHz samples the feature pipeline has produced: samplesIn at 16 kHz; at 8 kHz behind it by the
+     * resampler's look-ahead (decisions wait for the features, so events do not depend on batching).
+     */
+    private long featureSamples;
     private float[] frames;
     private int frameCount;
     private long firstFrame;          // original index of frames[0]
@@ -113,7 +122,10 @@ public final class SpeechGate {
      * to the VAD when it runs at 16 kHz; null when it hears the stream's own 8 kHz samples or is off.
      */
     public SampleSink resampledTap() {
-        return settings != null && vadRate == SileroVad.SAMPLE_RATE ? this::acceptSamples : null;
+        if (settings == null) {
+            return null;
+        }
+        return vadRate == SileroVad.SAMPLE_RATE ? this::acceptSamples : (in, off, len) -> featureSamples += len;
     }
 
     /** The stream's own samples, before resampling: what the VAD hears in its 8 kHz mode (otherwise ignored). */
@@ -132,6 +144,7 @@ public final class SpeechGate {
             throw new IllegalStateException("this gate's VAD hears the stream's 8 kHz samples (acceptInput)");
         }
         buffer(in, off, len);
+        featureSamples += len;
     }
 
     private void buffer(float[] in, int off, int len) {
@@ -414,7 +427,7 @@ public final class SpeechGate {
 
     /** Samples (16 kHz) decided so far; with VAD off, {@code Long.MAX_VALUE} (no decision is waited for). */
     public long decidedSamples() {
-        return settings == null ? Long.MAX_VALUE : Math.min(segmenter.decidedUntil(), samplesIn);
+        return settings == null ? Long.MAX_VALUE : Math.min(Math.min(segmenter.decidedUntil(), samplesIn), featureSamples);
     }
 
     /** Samples (16 kHz) the VAD has been given. */
@@ -442,8 +455,12 @@ public final class SpeechGate {
         int vadValues = settings == null ? 0 : SileroVad.STATE_SIZE + context.length;
         int floats = vadValues + sampleCount + frameCount * featureCount + (probabilitySum == null ? 0 : probabilitySum.length);
         int segmenterBytes = settings == null ? 0 : SpeechSegmenter.BYTES;
-        ByteBuffer out = ByteBuffer.allocate(4 + 2 + segmenterBytes + 8 * 5 + 3 + 4 * 4 + 4 * floats);
-        out.putInt(FORMAT).put((byte) (settings == null ? 0 : 1)).put((byte) (vadRate == SileroVad.NARROW_RATE ? 1 : 0));
+        boolean narrow = vadRate == SileroVad.NARROW_RATE;
+        ByteBuffer out = ByteBuffer.allocate(4 + 1 + (narrow ? 8 : 0) + segmenterBytes + 8 * 5 + 3 + 4 * 4 + 4 * floats);
+        out.putInt(narrow ? FORMAT_8K : FORMAT_16K).put((byte) (settings == null ? 0 : 1));
+        if (narrow) {
+            out.putLong(featureSamples);
+        }
         if (segmenter != null) {
             segmenter.write(out);
         }
@@ -476,18 +493,21 @@ public final class SpeechGate {
         ByteBuffer in = ByteBuffer.wrap(bytes);
         int format = in.getInt();
         boolean vad = in.get() != 0;
-        if (format < 1 || format > FORMAT || vad != (settings != null)) {
+        if (format != FORMAT_16K && format != FORMAT_8K || vad != (settings != null)) {
             throw new IllegalArgumentException("gate state format " + format + (vad ? " with" : " without")
-                    + " VAD does not fit this service (format " + FORMAT + (settings != null ? " with" : " without") + " VAD)");
+                    + " VAD does not fit this service (formats " + FORMAT_16K + " and " + FORMAT_8K
+                    + (settings != null ? " with" : " without") + " VAD)");
         }
-        // The stream keeps the VAD rate it started with (format 1 had 16 kHz only).
-        boolean narrow = format >= 2 && in.get() != 0;
+        // The stream keeps the VAD rate it started with.
+        boolean narrow = format == FORMAT_8K;
+        long featureSamples = narrow ? in.getLong() : -1;
         SpeechGate g = new SpeechGate(narrow ? SileroVad.NARROW_RATE : SileroVad.SAMPLE_RATE, settings, spec, framesPerStep,
                 maxPendingFrames);
         if (g.segmenter != null) {
             g.segmenter.read(in);
         }
         g.samplesIn = in.getLong();
+        g.featureSamples = narrow ? featureSamples : g.samplesIn;
         g.firstFrame = in.getLong();
         g.framesIn = in.getLong();
         g.utteranceFirstFrame = in.getLong();

@@ -14,7 +14,8 @@ package dev.emostream.vad;
  * @param resetPerUtterance  whether the emotion model's recurrent state starts afresh with each
  *                           utterance (otherwise it carries across, over the silence in between)
  * @param quietFloorDbfs     a window whose RMS level is below this (dB re full scale) is silence
- *                           without running Silero on it (and Silero's state starts afresh after it);
+ *                           without running Silero on it (Silero's state then becomes the one it has
+ *                           after 2 s of digital silence, {@link SileroVad#silenceState(int)});
  *                           {@link #NO_QUIET_FLOOR}: every window goes to Silero
  * @param native8k           whether an 8 kHz stream's own samples go to Silero's 8 kHz branch (else its
  *                           16 kHz branch hears the resampled audio)

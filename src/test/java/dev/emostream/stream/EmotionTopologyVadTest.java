@@ -145,24 +145,19 @@ class EmotionTopologyVadTest {
         assertTrue(last.getSpeechMs() > 2000 && last.getSpeechMs() < audio.length / 16, "speech heard: " + last.getSpeechMs());
     }
 
+    /** 8 kHz: Silero's 8 kHz model on the stream's samples; with and without the quiet floor. */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(ints = {16_000, 8_000}) // 8 kHz: Silero's 8 kHz model on the stream's samples
-    void aRestoredStreamContinuesExactlyWhereverItWasCut(int rate) throws Exception {
+    @org.junit.jupiter.params.provider.CsvSource({"16000, false", "8000, false", "16000, true", "8000, true"})
+    void aRestoredStreamContinuesExactlyWhereverItWasCut(int rate, boolean floor) throws Exception {
         SpeechSignals.assumeEspeak();
-        float[] audio = signal().samples();
-        if (rate != 16_000) {
-            dev.emostream.audio.Resampler down = new dev.emostream.audio.Resampler(16_000, rate);
-            float[] out = new float[down.maxOutput(audio.length) + down.maxFlushOutput()];
-            int n = down.process(audio, 0, audio.length, out, 0);
-            n += down.flush(out, n);
-            audio = java.util.Arrays.copyOf(out, n);
-        }
-        List<float[]> straight = run(audio, -1, rate);
+        float[] audio = atRate(signal().samples(), rate);
+        VadSettings settings = floor ? FLOORED : VadSettings.DEFAULTS;
+        List<float[]> straight = run(audio, -1, rate, settings);
         assertTrue(straight.size() > 50, "the speech was stepped: " + straight.size());
         // In silence, at an utterance's onset (candidate), in speech, in trailing silence, between utterances.
         for (double cutS : new double[] {0.6, 1.26, 1.4, 2.0, 3.3, 4.1, 6.0}) {
             int cut = (int) (cutS * rate) / (rate / 50) * (rate / 50);
-            List<float[]> restored = run(audio, cut, rate);
+            List<float[]> restored = run(audio, cut, rate, settings);
             assertEquals(straight.size(), restored.size(), "cut at " + cutS + " s");
             for (int i = 0; i < straight.size(); i++) {
                 assertArrayEquals(straight.get(i), restored.get(i), 1e-6f, "cut at " + cutS + " s, step " + i);
@@ -229,12 +224,67 @@ class EmotionTopologyVadTest {
         return events;
     }
 
-    /** Streams through a session, round-tripping it through bytes at {@code cut} (unless -1); returns every step. */
-    private static List<float[]> run(float[] audio, int cut, int rate) {
+    @Test
+    void streamsAtBothVadRatesInOneRoundEqualEachAlone() throws Exception {
+        SpeechSignals.assumeEspeak();
+        float[] wide = signal().samples();
+        float[] narrow = atRate(wide, 8_000);
+        List<float[]> wideAlone = run(wide, -1, 16_000, VadSettings.DEFAULTS);
+        List<float[]> narrowAlone = run(narrow, -1, 8_000, VadSettings.DEFAULTS);
+        // Both streams in every round: each ONNX call runs one of Silero's branches, the other stream waits a turn.
         var d = model.descriptor();
-        StreamSession s = new StreamSession("s", null, null, rate, Encoding.S16LE, 1, new FeaturePipeline(d.featureSpec(), rate),
-                new StreamState(d, 1000), new SpeechGate(FLOORED, d.featureSpec(), d.framesPerStep(), 1000, rate));
+        StreamSession a = session(16_000, VadSettings.DEFAULTS);
+        StreamSession b = session(8_000, VadSettings.DEFAULTS);
+        var inference = new dev.emostream.vad.SpeechInference<StreamSession>(vad,
+                new dev.emostream.model.BatchInference(model, 4, 250), 4, x -> x.gate, x -> x.model);
+        List<float[]> wideSteps = new ArrayList<>();
+        List<float[]> narrowSteps = new ArrayList<>();
+        for (int k = 0; k * 320 < wide.length || k * 160 < narrow.length; k++) {
+            if (k * 320 < wide.length) {
+                float[] chunk = java.util.Arrays.copyOfRange(wide, k * 320, Math.min(wide.length, k * 320 + 320));
+                a.accept(chunk, chunk.length);
+            }
+            if (k * 160 < narrow.length) {
+                float[] chunk = java.util.Arrays.copyOfRange(narrow, k * 160, Math.min(narrow.length, k * 160 + 160));
+                b.accept(chunk, chunk.length);
+            }
+            inference.run(List.of(a, b), (x, step, p) -> (x == a ? wideSteps : narrowSteps).add(p.clone()),
+                    (n, t) -> { }, (n, t) -> { });
+        }
+        assertEquals(wideAlone.size(), wideSteps.size());
+        assertEquals(narrowAlone.size(), narrowSteps.size());
+        assertTrue(narrowSteps.size() > 50);
+        for (int i = 0; i < wideAlone.size(); i++) {
+            assertArrayEquals(wideAlone.get(i), wideSteps.get(i), 1e-5f, "16 kHz step " + i);
+        }
+        for (int i = 0; i < narrowAlone.size(); i++) {
+            assertArrayEquals(narrowAlone.get(i), narrowSteps.get(i), 1e-5f, "8 kHz step " + i);
+        }
+    }
+
+    static float[] atRate(float[] audio16k, int rate) {
+        if (rate == 16_000) {
+            return audio16k;
+        }
+        dev.emostream.audio.Resampler down = new dev.emostream.audio.Resampler(16_000, rate);
+        float[] out = new float[down.maxOutput(audio16k.length) + down.maxFlushOutput()];
+        int n = down.process(audio16k, 0, audio16k.length, out, 0);
+        n += down.flush(out, n);
+        return java.util.Arrays.copyOf(out, n);
+    }
+
+    private static StreamSession session(int rate, VadSettings settings) {
+        var d = model.descriptor();
+        StreamSession s = new StreamSession("s" + rate, null, null, rate, Encoding.S16LE, 1, new FeaturePipeline(d.featureSpec(), rate),
+                new StreamState(d, 1000), new SpeechGate(settings, d.featureSpec(), d.framesPerStep(), 1000, rate));
         assertEquals(rate, s.gate.vadRate());
+        return s;
+    }
+
+    /** Streams through a session, round-tripping it through bytes at {@code cut} (unless -1); returns every step. */
+    private static List<float[]> run(float[] audio, int cut, int rate, VadSettings settings) {
+        var d = model.descriptor();
+        StreamSession s = session(rate, settings);
         var inference = new dev.emostream.vad.SpeechInference<StreamSession>(vad,
                 new dev.emostream.model.BatchInference(model, 4, 250), 4, x -> x.gate, x -> x.model);
         List<float[]> steps = new ArrayList<>();
@@ -242,7 +292,7 @@ class EmotionTopologyVadTest {
         int size = rate / 50;
         for (int pos = 0; pos < audio.length; pos += size) {
             if (cut >= 0 && pos == cut) {
-                holder[0] = StreamSession.fromBytes(holder[0].toBytes(), d, FLOORED, 1000);
+                holder[0] = StreamSession.fromBytes(holder[0].toBytes(), d, settings, 1000);
                 assertEquals(rate, holder[0].gate.vadRate(), "a restored stream keeps its VAD rate");
             }
             float[] chunk = java.util.Arrays.copyOfRange(audio, pos, Math.min(audio.length, pos + size));
