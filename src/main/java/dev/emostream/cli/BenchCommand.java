@@ -239,11 +239,11 @@ final class BenchCommand implements Callable<Integer> {
 
     /** What the --streams speakers send: the voices at 16 kHz s16le, or through a telephone line at 8 kHz. */
     private StreamBench.Audio streamAudio() throws java.io.IOException {
-        List<float[]> signals = signals();
-        byte[][] voices = new byte[signals.size()][];
         if (telephony == null) {
             return new StreamBench.Audio(voices(), 16_000, Encoding.S16LE);
         }
+        List<float[]> signals = signals();
+        byte[][] voices = new byte[signals.size()][];
         Encoding encoding = telephony == dev.emostream.audio.TelephonyChannel.Law.MULAW ? Encoding.MULAW : Encoding.ALAW;
         for (int i = 0; i < voices.length; i++) {
             float[] s = signals.get(i);

@@ -147,6 +147,14 @@ final class FeaturesCommand implements Callable<Integer> {
         if (!(speed >= 0.5 && speed <= 2.0)) {
             throw usageError("--speed must be in [0.5, 2], got " + speed);
         }
+        if (speed != 1.0) {
+            try {
+                // The common case first: decode.sh writes 16 kHz (other rates are checked per file).
+                dev.emostream.audio.Resampler.speedChange(16_000, speed);
+            } catch (IllegalArgumentException e) {
+                throw usageError("--speed " + speed + ": 16 kHz x speed must be a multiple of 100 Hz (e.g. 0.9, 1.1)");
+            }
+        }
         if (maxFileMb < 1 || maxFileMb > MAX_FILE_MB) {
             throw usageError("--max-file-mb must be in [1, " + MAX_FILE_MB + "] MiB, got " + maxFileMb);
         }

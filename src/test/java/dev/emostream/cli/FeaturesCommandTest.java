@@ -156,6 +156,7 @@ class FeaturesCommandTest {
         assertEquals(SPEC.framesFor((long) Math.ceil(16_000 * 1.5 / 1.1)), written.length, 1);
 
         assertEquals(2, CliTestSupport.run("features", file.toString(), "-o", out.toString(), "--speed", "3").exitCode());
+        assertEquals(2, CliTestSupport.run("features", file.toString(), "-o", out.toString(), "--speed", "1.03").exitCode());
         // 44.1 kHz x 1.1 is not on the 100 Hz grid: that file fails with the reason, the run goes on.
         Path odd = wav("odd.wav", 44_100, 1, Encoding.S16LE, 0.5);
         CliTestSupport.Result oddRun = CliTestSupport.run("features", odd.toString(), "-o", out.toString(), "--speed", "1.1");
