@@ -66,4 +66,13 @@ public final class TelephonyChannel {
             x[i] = decoded / 32768f;
         }
     }
+
+    /** A whole signal at {@code inputRate} through a fresh line, flushed: what a call would carry of it, at 8 kHz. */
+    public static float[] carry(float[] signal, int inputRate, Law law) {
+        TelephonyChannel line = new TelephonyChannel(inputRate, law);
+        float[] out = new float[line.maxOutput(signal.length) + line.maxFlushOutput()];
+        int n = line.process(signal, 0, signal.length, out, 0);
+        n += line.flush(out, n);
+        return java.util.Arrays.copyOf(out, n);
+    }
 }

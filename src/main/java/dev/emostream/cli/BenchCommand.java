@@ -246,13 +246,9 @@ final class BenchCommand implements Callable<Integer> {
         byte[][] voices = new byte[signals.size()][];
         Encoding encoding = telephony == dev.emostream.audio.TelephonyChannel.Law.MULAW ? Encoding.MULAW : Encoding.ALAW;
         for (int i = 0; i < voices.length; i++) {
-            float[] s = signals.get(i);
-            dev.emostream.audio.TelephonyChannel line = new dev.emostream.audio.TelephonyChannel(16_000, telephony);
-            float[] narrow = new float[line.maxOutput(s.length) + line.maxFlushOutput()];
-            int n = line.process(s, 0, s.length, narrow, 0);
-            n += line.flush(narrow, n);
-            voices[i] = new byte[n];
-            SampleEncoder.encode(encoding, narrow, 0, n, voices[i], 0);
+            float[] narrow = dev.emostream.audio.TelephonyChannel.carry(signals.get(i), 16_000, telephony);
+            voices[i] = new byte[narrow.length];
+            SampleEncoder.encode(encoding, narrow, 0, narrow.length, voices[i], 0);
         }
         return new StreamBench.Audio(voices, dev.emostream.audio.TelephonyChannel.RATE, encoding);
     }

@@ -238,11 +238,7 @@ final class EvalCommand implements Callable<Integer> {
             float[] sum = new float[d.classCount()];
             int rate = audio.sampleRate();
             if (telephony != null) {
-                TelephonyChannel line = new TelephonyChannel(rate, telephony);
-                float[] narrow = new float[line.maxOutput(mono.length) + line.maxFlushOutput()];
-                int n = line.process(mono, 0, mono.length, narrow, 0);
-                n += line.flush(narrow, n);
-                mono = Arrays.copyOf(narrow, n);
+                mono = TelephonyChannel.carry(mono, rate, telephony);
                 rate = TelephonyChannel.RATE;
             }
             int sampleRate = d.featureSpec().sampleRate();

@@ -133,11 +133,6 @@ public final class SileroVad implements AutoCloseable {
      * stream's state becomes when quiet windows skip the model. (A fresh, all-zero state is not it:
      * from zeros, Silero took -30 dBFS white noise right after silence for speech.) A copy.
      */
-    public float[] silenceState() {
-        return silenceState(SAMPLE_RATE);
-    }
-
-    /** {@link #silenceState()} of the branch for {@code rate}. */
     public synchronized float[] silenceState(int rate) {
         int k = rate == NARROW_RATE ? 1 : 0;
         if (silenceStates[k] == null) {

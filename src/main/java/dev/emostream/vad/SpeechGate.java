@@ -44,6 +44,7 @@ public final class SpeechGate {
     private final int vadRate;
     private final int window;             // samples per window at vadRate (32 ms)
     private final int scale;              // 16 kHz samples per VAD sample (1 or 2)
+    private final double quietFloorPower; // mean square below which a window is quiet; 0: no floor
     private final float[] context;
     private float[] samples;              // at vadRate, waiting for the VAD
     private int sampleCount;
@@ -88,6 +89,7 @@ public final class SpeechGate {
         this.vadRate = vadRate;
         this.window = SileroVad.window(vadRate);
         this.scale = SileroVad.SAMPLE_RATE / vadRate;
+        this.quietFloorPower = settings == null ? 0 : settings.quietFloorPower();
         this.context = new float[SileroVad.context(vadRate)];
         this.samples = new float[window * 2];
         if (spec.sampleRate() != SileroVad.SAMPLE_RATE && settings != null) {
@@ -234,7 +236,7 @@ public final class SpeechGate {
      * (a final partial window counts as zero-padded, as Silero would see it).
      */
     public boolean nextWindowQuiet() {
-        double floor = settings.quietFloorPower();
+        double floor = quietFloorPower;
         if (floor == 0) {
             return false;
         }

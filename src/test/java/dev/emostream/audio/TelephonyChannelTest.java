@@ -79,6 +79,8 @@ class TelephonyChannelTest {
         for (int maxChunk : new int[] {1, 17, 960}) {
             assertArrayEquals(oneShot, run(new TelephonyChannel(48_000, TelephonyChannel.Law.MULAW), x, maxChunk, random));
         }
+        // carry(): the whole signal in one call, flushed, is the same line.
+        assertArrayEquals(oneShot, TelephonyChannel.carry(x, 48_000, TelephonyChannel.Law.MULAW));
     }
 
     @Test

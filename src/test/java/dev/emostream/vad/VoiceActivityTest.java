@@ -218,12 +218,8 @@ class VoiceActivityTest {
         SpeechSignals.assumeEspeak();
         SpeechSignals.Composed signal = mixed();
         // The call-center condition: 8 kHz G.711 mu-law (band limit, codec round trip).
-        dev.emostream.audio.TelephonyChannel line = new dev.emostream.audio.TelephonyChannel(SpeechSignals.RATE,
+        float[] phone = dev.emostream.audio.TelephonyChannel.carry(signal.samples(), SpeechSignals.RATE,
                 dev.emostream.audio.TelephonyChannel.Law.MULAW);
-        float[] narrow = new float[line.maxOutput(signal.samples().length) + line.maxFlushOutput()];
-        int n = line.process(signal.samples(), 0, signal.samples().length, narrow, 0);
-        n += line.flush(narrow, n);
-        float[] phone = java.util.Arrays.copyOf(narrow, n);
         Run native8k = classify(phone, 8_000, VadSettings.DEFAULTS, new int[] {160});
         Run resampled = classify(phone, 8_000, VadSettings.DEFAULTS.withNative8k(false), new int[] {160});
         List<SpeechSignals.Segment> truth = signal.speech();
