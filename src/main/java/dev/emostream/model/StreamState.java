@@ -3,6 +3,7 @@ package dev.emostream.model;
 import dev.emostream.features.FrameSink;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 
@@ -136,12 +137,27 @@ public final class StreamState implements FrameSink {
         stepsDone += steps;
     }
 
+    /**
+     * The state as bytes, little-endian (the order of the machines it runs on, so the float arrays
+     * are copied in bulk: this runs for every frame of every stream).
+     */
     public byte[] toBytes() {
+        ByteBuffer buf = ByteBuffer.allocate(serializedSize()).order(ByteOrder.LITTLE_ENDIAN);
+        writeTo(buf);
+        return buf.array();
+    }
+
+    /** Bytes {@link #writeTo} writes. */
+    public int serializedSize() {
         int floats = queuedFrames * featureCount;
         for (float[] t : tensors) {
             floats += t.length;
         }
-        ByteBuffer buf = ByteBuffer.allocate(4 * 4 + 8 + 4 * tensors.length + 4 * floats);
+        return 4 * 4 + 8 + 4 * tensors.length + 4 * floats;
+    }
+
+    /** Writes the state at {@code buf}'s position, in its byte order (a stream session embeds it so). */
+    public void writeTo(ByteBuffer buf) {
         buf.putInt(FORMAT).putInt(featureCount).putInt(tensors.length).putInt(queuedFrames).putLong(stepsDone);
         for (float[] t : tensors) {
             buf.putInt(t.length);
@@ -151,14 +167,22 @@ public final class StreamState implements FrameSink {
             out.put(t);
         }
         out.put(queue, 0, queuedFrames * featureCount);
-        return buf.array();
+        buf.position(buf.position() + 4 * out.position());
     }
 
     /** Restores a state written by {@link #toBytes()} for the same model. */
     public static StreamState fromBytes(byte[] bytes, ModelDescriptor descriptor, int maxQueuedFrames) {
+        return readFrom(ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN), descriptor, maxQueuedFrames);
+    }
+
+    /**
+     * Restores a state written by {@link #writeTo}: all of {@code buf}'s remaining bytes, in its byte
+     * order, for the same model.
+     */
+    public static StreamState readFrom(ByteBuffer buf, ModelDescriptor descriptor, int maxQueuedFrames) {
         StreamState state = new StreamState(descriptor, maxQueuedFrames);
+        int size = buf.remaining();
         try {
-            ByteBuffer buf = ByteBuffer.wrap(bytes);
             int format = buf.getInt();
             int featureCount = buf.getInt();
             int count = buf.getInt();
@@ -189,9 +213,10 @@ public final class StreamState implements FrameSink {
             state.queue = new float[Math.max(state.queue.length, queued * featureCount)];
             in.get(state.queue, 0, queued * featureCount);
             state.queuedFrames = queued;
+            buf.position(buf.limit());
             return state;
         } catch (BufferUnderflowException e) {
-            throw new ModelException("stream state of " + bytes.length + " bytes is truncated", e);
+            throw new ModelException("stream state of " + size + " bytes is truncated", e);
         }
     }
 }

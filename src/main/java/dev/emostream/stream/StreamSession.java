@@ -9,6 +9,7 @@ import dev.emostream.model.StreamState;
 import dev.emostream.vad.SpeechGate;
 import dev.emostream.vad.VadSettings;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -20,7 +21,13 @@ import java.util.Deque;
  * restarted or migrated task continues the stream exactly where it was.
  */
 final class StreamSession {
-    private static final int FORMAT = 2;
+    /**
+     * 3: little-endian after the format number, the gate and model state written in place; 2 (read
+     * only, what earlier builds wrote): the same layout big-endian, so a restarted or upgraded
+     * service continues their streams too.
+     */
+    private static final int FORMAT = 3;
+    private static final int FORMAT_BIG_ENDIAN = 2;
 
     /** Which frame completed which feature frames: for an event's last_sequence and frame_time. */
     record FrameMark(long featureFrames, long sequence, long timestamp) {
@@ -115,10 +122,10 @@ final class StreamSession {
 
     byte[] toBytes() {
         FeaturePipeline.Snapshot snap = pipeline == null ? null : pipeline.snapshot();
-        byte[] state = model.toBytes();
-        byte[] gateBytes = gate.toBytes();
+        int stateSize = model.serializedSize();
+        int gateSize = gate.serializedSize();
         byte[][] strings = {utf8(streamId), utf8(callId), utf8(role), utf8(encoding.name()), utf8(endReason)};
-        int size = 4 + 4 * 2 + 8 * 7 + 4 + 4 * floats(lastProbabilities) + 4 + marks.size() * 24 + 1 + 4 + state.length + 4 + gateBytes.length;
+        int size = 4 + 4 * 2 + 8 * 7 + 4 + 4 * floats(lastProbabilities) + 4 + marks.size() * 24 + 1 + 4 + stateSize + 4 + gateSize;
         for (byte[] s : strings) {
             size += 4 + (s == null ? 0 : s.length);
         }
@@ -128,9 +135,9 @@ final class StreamSession {
                 size += 16 + 4 + 4 * snap.resampler().history().length;
             }
         }
-        // One buffer, bulk float copies: this runs for every frame of every stream.
+        // One buffer, the machine's byte order (bulk float copies): this runs for every frame of every stream.
         ByteBuffer out = ByteBuffer.allocate(size);
-        out.putInt(FORMAT);
+        out.putInt(FORMAT).order(ByteOrder.LITTLE_ENDIAN);
         putString(out, strings[0]);
         putString(out, strings[1]);
         putString(out, strings[2]);
@@ -156,8 +163,10 @@ final class StreamSession {
             putFloats(out, snap.extractor().pending());
             out.putLong(snap.extractor().framesEmitted()).putLong(snap.extractor().samplesAccepted());
         }
-        out.putInt(gateBytes.length).put(gateBytes);
-        out.putInt(state.length).put(state);
+        out.putInt(gateSize);
+        gate.writeTo(out);
+        out.putInt(stateSize);
+        model.writeTo(out);
         if (out.hasRemaining()) {
             throw new IllegalStateException("stream state size miscounted by " + out.remaining() + " bytes");
         }
@@ -173,8 +182,12 @@ final class StreamSession {
         try {
             ByteBuffer in = ByteBuffer.wrap(bytes);
             int format = in.getInt();
-            if (format != FORMAT) {
-                throw new IllegalArgumentException("stream state format " + format + ", this build reads " + FORMAT);
+            if (format != FORMAT && format != FORMAT_BIG_ENDIAN) {
+                throw new IllegalArgumentException("stream state format " + format + ", this build reads " + FORMAT_BIG_ENDIAN
+                        + " and " + FORMAT);
+            }
+            if (format == FORMAT) {
+                in.order(ByteOrder.LITTLE_ENDIAN);
             }
             String streamId = getString(in);
             String callId = getString(in);
@@ -219,18 +232,15 @@ final class StreamSession {
             if (gateLength < 0 || gateLength > in.remaining()) {
                 throw new IllegalArgumentException("gate state of " + gateLength + " bytes, " + in.remaining() + " left");
             }
-            byte[] gateBytes = new byte[gateLength];
-            in.get(gateBytes);
-            SpeechGate gate = SpeechGate.fromBytes(gateBytes, vad, descriptor.featureSpec(), descriptor.framesPerStep(),
-                    maxQueuedFrames);
+            SpeechGate gate = SpeechGate.readFrom(part(in, gateLength), vad, descriptor.featureSpec(),
+                    descriptor.framesPerStep(), maxQueuedFrames);
             int stateLength = in.getInt();
             if (stateLength != in.remaining()) {
                 throw new IllegalArgumentException("model state of " + stateLength + " bytes, " + in.remaining() + " left");
             }
-            byte[] state = new byte[stateLength];
-            in.get(state);
+            StreamState state = StreamState.readFrom(part(in, stateLength), descriptor, maxQueuedFrames);
             StreamSession s = new StreamSession(streamId, callId, role, sampleRate, encoding, channels, pipeline,
-                    StreamState.fromBytes(state, descriptor, maxQueuedFrames), gate);
+                    state, gate);
             s.lastSequence = lastSequence;
             s.gaps = gaps;
             s.lastFrameTime = lastFrameTime;
@@ -245,6 +255,13 @@ final class StreamSession {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("unreadable stream state (" + bytes.length + " bytes): " + e, e);
         }
+    }
+
+    /** The next {@code length} bytes of {@code in} as a buffer of their own (same byte order); {@code in} moves past them. */
+    private static ByteBuffer part(ByteBuffer in, int length) {
+        ByteBuffer part = in.slice().limit(length).order(in.order());
+        in.position(in.position() + length);
+        return part;
     }
 
     private static byte[] utf8(String s) {

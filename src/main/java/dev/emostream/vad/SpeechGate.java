@@ -5,6 +5,7 @@ import dev.emostream.features.SampleSink;
 import dev.emostream.features.FrameSink;
 import dev.emostream.model.StreamState;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 
@@ -26,7 +27,7 @@ import java.util.Arrays;
 public final class SpeechGate {
     /**
      * 1: the VAD at 16 kHz (or off); 2: at 8 kHz on the stream's own samples, with the feature pipeline's
-     * sample count. A 16 kHz gate is still written as 1, so an older build can restore it.
+     * sample count. The byte order is the container's (a stream session's format says which).
      */
     private static final int FORMAT_16K = 1;
     private static final int FORMAT_8K = 2;
@@ -452,13 +453,32 @@ public final class SpeechGate {
         return stepLastFrame(step) * hop + win;
     }
 
-    /** Written with every frame of every stream: without the VAD, only the counters (no VAD state to carry). */
+    /**
+     * The gate as bytes, little-endian (see {@link dev.emostream.model.StreamState#toBytes()}). Written
+     * with every frame of every stream: without the VAD, only the counters (no VAD state to carry).
+     */
     public byte[] toBytes() {
+        ByteBuffer out = ByteBuffer.allocate(serializedSize()).order(ByteOrder.LITTLE_ENDIAN);
+        writeTo(out);
+        return out.array();
+    }
+
+    private int serializedFloats() {
         int vadValues = settings == null ? 0 : SileroVad.STATE_SIZE + context.length;
-        int floats = vadValues + sampleCount + frameCount * featureCount + (probabilitySum == null ? 0 : probabilitySum.length);
+        return vadValues + sampleCount + frameCount * featureCount + (probabilitySum == null ? 0 : probabilitySum.length);
+    }
+
+    /** Bytes {@link #writeTo} writes. */
+    public int serializedSize() {
         int segmenterBytes = settings == null ? 0 : SpeechSegmenter.BYTES;
         boolean narrow = vadRate == SileroVad.NARROW_RATE;
-        ByteBuffer out = ByteBuffer.allocate(4 + 1 + (narrow ? 8 : 0) + segmenterBytes + 8 * 5 + 3 + 4 * 4 + 4 * floats);
+        return 4 + 1 + (narrow ? 8 : 0) + segmenterBytes + 8 * 5 + 3 + 4 * 4 + 4 * serializedFloats();
+    }
+
+    /** Writes the gate at {@code out}'s position, in its byte order (a stream session embeds it so). */
+    public void writeTo(ByteBuffer out) {
+        boolean narrow = vadRate == SileroVad.NARROW_RATE;
+        int start = out.position();
         out.putInt(narrow ? FORMAT_8K : FORMAT_16K).put((byte) (settings == null ? 0 : 1));
         if (narrow) {
             out.putLong(featureSamples);
@@ -478,11 +498,11 @@ public final class SpeechGate {
         if (probabilitySum != null) {
             f.put(probabilitySum);
         }
-        out.position(out.position() + 4 * floats);
-        if (out.hasRemaining()) {
-            throw new IllegalStateException("gate state size miscounted by " + out.remaining() + " bytes");
+        out.position(out.position() + 4 * f.position());
+        if (out.position() - start != serializedSize()) {
+            throw new IllegalStateException("gate state size miscounted: " + (out.position() - start) + " bytes written, "
+                    + serializedSize() + " counted");
         }
-        return out.array();
     }
 
     /**
@@ -492,7 +512,18 @@ public final class SpeechGate {
      */
     public static SpeechGate fromBytes(byte[] bytes, VadSettings settings, FeatureSpec spec, int framesPerStep,
                                        int maxPendingFrames) {
-        ByteBuffer in = ByteBuffer.wrap(bytes);
+        return readFrom(ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN), settings, spec, framesPerStep, maxPendingFrames);
+    }
+
+    /**
+     * Restores a gate written by {@link #writeTo}: all of {@code in}'s remaining bytes, in its byte
+     * order, with the same settings' presence.
+     *
+     * @throws IllegalArgumentException if the bytes are not such a gate
+     */
+    public static SpeechGate readFrom(ByteBuffer in, VadSettings settings, FeatureSpec spec, int framesPerStep,
+                                      int maxPendingFrames) {
+        int size = in.remaining();
         int format = in.getInt();
         boolean vad = in.get() != 0;
         if (format != FORMAT_16K && format != FORMAT_8K || vad != (settings != null)) {
@@ -524,7 +555,7 @@ public final class SpeechGate {
         long floats = (settings == null ? 0L : SileroVad.STATE_SIZE + g.context.length) + samples
                 + (long) frameCount * g.featureCount + Math.max(0, classes);
         if (samples < 0 || frameCount < 0 || frameCount > maxPendingFrames || classes < -1 || in.remaining() != 4 * floats) {
-            throw new IllegalArgumentException("gate state of " + bytes.length + " bytes does not add up (" + samples
+            throw new IllegalArgumentException("gate state of " + size + " bytes does not add up (" + samples
                     + " samples, " + frameCount + " frames, " + classes + " classes)");
         }
         FloatBuffer f = in.asFloatBuffer();
@@ -541,6 +572,7 @@ public final class SpeechGate {
             g.probabilitySum = new float[classes];
             f.get(g.probabilitySum);
         }
+        in.position(in.limit());
         return g;
     }
 }
