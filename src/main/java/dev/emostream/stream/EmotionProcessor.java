@@ -252,6 +252,7 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         long seq = frame.getSequence();
         StreamSession session = sessions.get(id);
         boolean created = false;
+        boolean reusesEndedId = false;
         if (session != null) {
             if (session.ended()) {
                 deadLetter(record, DeadLetterReason.AFTER_END_OF_STREAM, "stream " + id + " ended (" + session.endReason
@@ -280,7 +281,7 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
                             + "; this frame (" + seq + ") belongs to it");
                     return;
                 }
-                ended.delete(id); // a higher number: the id is used for a new stream
+                reusesEndedId = true; // a higher number: the id is used for a new stream (forgotten once the frame is taken)
             }
             if (!counters.tryAddStream(settings.maxActiveStreams())) {
                 deadLetter(record, DeadLetterReason.TOO_MANY_STREAMS, "this instance already holds " + settings.maxActiveStreams()
@@ -329,6 +330,9 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         }
         session.accept(samples, count);
         long missing = seq - session.lastSequence - 1;
+        if (missing > 0) {
+            session.gaps += missing;
+        }
         session.lastSequence = seq;
         session.lastFrameTime = record.timestamp();
         session.lastSeenWall = context.currentSystemTimeMs();
@@ -345,9 +349,12 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
             ready.add(session);
         }
         putState(id, session);
+        if (reusesEndedId) {
+            // Only now: a refused frame must leave the ended stream's late frames recognisable.
+            ended.delete(id);
+        }
         counters.frameIn(bytes);
         if (missing > 0) {
-            session.gaps += missing;
             deadLetter(record, DeadLetterReason.SEQUENCE_GAP, missing + " frame(s) missing before sequence " + seq
                     + " (expected " + (seq - missing) + "); this frame was processed and the stream goes on without them");
         }
@@ -505,8 +512,10 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
 
     private void advance(StreamSession s, long endMs) {
         s.lastEventEndMs = endMs;
-        while (s.nextEventMs <= endMs) {
-            s.nextEventMs += settings.eventHopMs();
+        if (s.nextEventMs <= endMs) {
+            // The first multiple of the hop past endMs (one step, not a loop over hops).
+            long hop = settings.eventHopMs();
+            s.nextEventMs += ((endMs - s.nextEventMs) / hop + 1) * hop;
         }
     }
 

@@ -204,6 +204,16 @@ final class StreamSession {
             long nextEventMs = in.getLong();
             long lastEventEndMs = in.getLong();
             float[] lastProbabilities = getFloats(in);
+            // Values later code divides by or loops over: a damaged state is refused here, not there.
+            int classes = descriptor.labels().size();
+            if (!Resampler.isSupportedRate(sampleRate) || channels < 1 || endedSamples < 0 || nextEventMs < 0
+                    || lastEventEndMs < 0 || lastEventEndMs > nextEventMs
+                    || lastProbabilities != null && lastProbabilities.length != classes) {
+                throw new IllegalArgumentException("implausible values (" + sampleRate + " Hz, " + channels + " channels, "
+                        + "next event at " + nextEventMs + " ms, last event ended at " + lastEventEndMs + " ms, "
+                        + (lastProbabilities == null ? 0 : lastProbabilities.length) + " probabilities for a model of "
+                        + classes + " labels)");
+            }
             int markCount = in.getInt();
             if (markCount < 0 || markCount > in.remaining() / 24) {
                 throw new IllegalArgumentException(markCount + " frame marks in " + in.remaining() + " bytes");
@@ -239,6 +249,10 @@ final class StreamSession {
                 throw new IllegalArgumentException("model state of " + stateLength + " bytes, " + in.remaining() + " left");
             }
             StreamState state = StreamState.readFrom(part(in, stateLength), descriptor, maxQueuedFrames);
+            if (gate.summedClasses() >= 0 && gate.summedClasses() != classes) {
+                throw new IllegalArgumentException("the utterance's probabilities have " + gate.summedClasses()
+                        + " labels, the model " + classes);
+            }
             StreamSession s = new StreamSession(streamId, callId, role, sampleRate, encoding, channels, pipeline,
                     state, gate);
             s.lastSequence = lastSequence;

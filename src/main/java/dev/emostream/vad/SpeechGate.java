@@ -413,6 +413,11 @@ public final class SpeechGate {
         return mean;
     }
 
+    /** How many labels the current utterance's summed probabilities have; -1 before its first step. */
+    public int summedClasses() {
+        return probabilitySum == null ? -1 : probabilitySum.length;
+    }
+
     /** Index of the current or last utterance (0-based); -1 before the first (VAD off: 0). */
     public int utterance() {
         return settings == null ? 0 : segmenter.utterances() - 1;

@@ -313,6 +313,19 @@ class EmotionTopologyTest {
     }
 
     @Test
+    void theStoredStateCountsAGapWithTheFrameThatRevealedIt() {
+        open(SETTINGS);
+        List<AudioFrame> frames = TestFrames.frames("g", TestFrames.voice(16_000, 0.4, 6), 16_000, Encoding.S16LE, 20, false);
+        send(frames.subList(0, 5));
+        send(frames.get(8)); // 5, 6 and 7 missing
+        assertEquals(List.of("sequence_gap"), reasons());
+        // What a restarted task would continue from: the state written with frame 8.
+        StreamSession stored = StreamSession.fromBytes(store().get("g"), model.descriptor(), null, SETTINGS.maxQueuedFrames());
+        assertEquals(8, stored.lastSequence);
+        assertEquals(3, stored.gaps);
+    }
+
+    @Test
     void aFrameWithNonFiniteSamplesIsRefusedWithoutStartingTheStream() {
         open(SETTINGS);
         float[] signal = TestFrames.voice(16_000, 0.1, 7);
@@ -402,6 +415,26 @@ class EmotionTopologyTest {
         assertEquals(1, counters.activeStreams(), "a higher number starts a new stream with the same id");
         assertNotNull(driver.getKeyValueStore(EmotionTopology.ENDED_STORE));
         assertNull(driver.<String, byte[]>getKeyValueStore(EmotionTopology.ENDED_STORE).get("e"));
+    }
+
+    @Test
+    void aRefusedHigherNumberedFrameLeavesTheEndedStreamRecognisable() {
+        open(SETTINGS.withIdleTimeoutMs(5_000));
+        List<AudioFrame> frames = TestFrames.frames("e", TestFrames.voice(16_000, 0.6, 13), 16_000, Encoding.S16LE, 20, true);
+        send(frames);
+        assertEquals(1, events().stream().filter(EmotionEvent::getFinal$).count());
+        // A new stream under the same id whose first frame is refused (NaN samples)...
+        float[] bad = TestFrames.voice(16_000, 0.02, 14);
+        bad[5] = Float.NaN;
+        AudioFrame refused = TestFrames.copy(TestFrames.frames("e", bad, 16_000, Encoding.F32LE, 20, false).get(0))
+                .setSequence(frames.size() + 10L).build();
+        send(refused);
+        assertEquals(List.of("non_finite_sample"), reasons());
+        // ...changes nothing: a straggler of the ended stream is still recognised as one.
+        send(frames.get(3));
+        assertEquals(List.of("after_end_of_stream"), reasons());
+        assertEquals(0, counters.activeStreams());
+        assertTrue(output.isEmpty());
     }
 
     @Test

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -89,6 +90,22 @@ class StreamSessionTest {
         assertEquals(true, e.getMessage().startsWith("unreadable stream state"));
         byte[] longer = Arrays.copyOf(bytes, bytes.length + 1);
         assertThrows(IllegalArgumentException.class, () -> StreamSession.fromBytes(longer, model.descriptor(), null, 1000));
+    }
+
+    @Test
+    void statesWithImplausibleValuesAreRefusedNotLoopedOver() {
+        StreamSession s = fresh(16_000);
+        s.nextEventMs = -1;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> StreamSession.fromBytes(s.toBytes(), model.descriptor(), null, 1000));
+        assertTrue(e.getMessage().contains("next event at -1 ms"), e.getMessage());
+        // A state from a model with other labels (the same state shapes): refused, not a crash at the first step.
+        StreamSession other = fresh(16_000);
+        other.lastProbabilities = new float[model.descriptor().labels().size() - 3];
+        e = assertThrows(IllegalArgumentException.class,
+                () -> StreamSession.fromBytes(other.toBytes(), model.descriptor(), null, 1000));
+        assertTrue(e.getMessage().contains("probabilities for a model of " + model.descriptor().labels().size() + " labels"),
+                e.getMessage());
     }
 
     /**
