@@ -528,6 +528,15 @@ public final class SpeechGate {
      */
     public static SpeechGate readFrom(ByteBuffer in, VadSettings settings, FeatureSpec spec, int framesPerStep,
                                       int maxPendingFrames) {
+        try {
+            return read(in, settings, spec, framesPerStep, maxPendingFrames);
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new IllegalArgumentException("gate state of " + in.limit() + " bytes is truncated", e);
+        }
+    }
+
+    private static SpeechGate read(ByteBuffer in, VadSettings settings, FeatureSpec spec, int framesPerStep,
+                                   int maxPendingFrames) {
         int size = in.remaining();
         int format = in.getInt();
         boolean vad = in.get() != 0;

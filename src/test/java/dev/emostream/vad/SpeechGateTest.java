@@ -56,6 +56,20 @@ class SpeechGateTest {
     }
 
     @Test
+    void truncatedGateBytesAreRefusedWithAReason() {
+        StreamState state = new StreamState(d, 1000);
+        SpeechGate gate = new SpeechGate(QUICK, d.featureSpec(), d.framesPerStep(), 1000);
+        feed(gate, state, new Random(3), 0.9f, 0.9f, 0.1f);
+        byte[] bytes = gate.toBytes();
+        assertArrayEquals(bytes, SpeechGate.fromBytes(bytes, QUICK, d.featureSpec(), d.framesPerStep(), 1000).toBytes());
+        for (int keep : new int[] {0, 3, 20, bytes.length - 1}) {
+            byte[] cut = Arrays.copyOf(bytes, keep);
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> SpeechGate.fromBytes(cut, QUICK, d.featureSpec(), d.framesPerStep(), 1000), keep + " bytes");
+        }
+    }
+
+    @Test
     void onlyFramesOfConfirmedUtterancesReachTheModel() {
         StreamState state = new StreamState(d, 1000);
         SpeechGate gate = new SpeechGate(QUICK, d.featureSpec(), d.framesPerStep(), 1000);
