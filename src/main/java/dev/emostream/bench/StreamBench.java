@@ -73,9 +73,23 @@ public final class StreamBench {
     public record Audio(byte[][] voices, int rate, Encoding encoding) {
         /** Four generated voice-like signals, 16 kHz s16le. */
         public static Audio generated() {
-            byte[][] voices = new byte[4][];
+            return s16le(generatedSignals());
+        }
+
+        /** The generated voices as samples: four 8 s voice-like signals at 16 kHz. */
+        public static List<float[]> generatedSignals() {
+            List<float[]> signals = new ArrayList<>();
+            for (int v = 0; v < 4; v++) {
+                signals.add(DemoSignal.generate(16_000, 8.0, v + 1));
+            }
+            return signals;
+        }
+
+        /** 16 kHz signals as s16le voices. */
+        public static Audio s16le(List<float[]> signals) {
+            byte[][] voices = new byte[signals.size()][];
             for (int v = 0; v < voices.length; v++) {
-                float[] signal = DemoSignal.generate(16_000, 8.0, v + 1);
+                float[] signal = signals.get(v);
                 voices[v] = new byte[signal.length * 2];
                 SampleEncoder.encode(Encoding.S16LE, signal, 0, signal.length, voices[v], 0);
             }

@@ -1,7 +1,6 @@
 package dev.emostream.cli;
 
 import dev.emostream.audio.ChannelSelection;
-import dev.emostream.audio.DemoSignal;
 import dev.emostream.audio.Encoding;
 import dev.emostream.audio.SampleEncoder;
 import dev.emostream.audio.WavAudio;
@@ -255,23 +254,14 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The audio clients stream: the --wav files (16 kHz, mixed to mono), or generated voices; 16 kHz s16le. */
     private byte[][] voices() throws java.io.IOException {
-        List<float[]> signals = signals();
-        byte[][] voices = new byte[signals.size()][];
-        for (int i = 0; i < voices.length; i++) {
-            float[] s = signals.get(i);
-            voices[i] = new byte[s.length * 2];
-            SampleEncoder.encode(Encoding.S16LE, s, 0, s.length, voices[i], 0);
-        }
-        return voices;
+        return StreamBench.Audio.s16le(signals()).voices();
     }
 
     private List<float[]> signals() throws java.io.IOException {
-        List<float[]> signals = new ArrayList<>();
         if (wavFiles.isEmpty()) {
-            for (int v = 0; v < 4; v++) {
-                signals.add(DemoSignal.generate(16_000, 8.0, v + 1));
-            }
+            return StreamBench.Audio.generatedSignals();
         }
+        List<float[]> signals = new ArrayList<>();
         for (Path f : wavFiles) {
             WavAudio a = new WavReader().read(f);
             if (a.sampleRate() != 16_000 || a.frames() < 16_000) {
