@@ -400,12 +400,18 @@ class EmotionTopologyTest {
         assertEquals(0, counters.activeStreams());
     }
 
-    @Test
-    void lateFramesOfAnEndedStreamAreRefusedAndAHigherNumberStartsANewStream() {
+    /** A 0.6 s stream sent whole, ended by its last frame, its final event read. */
+    private List<AudioFrame> endedStream(String id) {
         open(SETTINGS.withIdleTimeoutMs(5_000));
-        List<AudioFrame> frames = TestFrames.frames("e", TestFrames.voice(16_000, 0.6, 13), 16_000, Encoding.S16LE, 20, true);
+        List<AudioFrame> frames = TestFrames.frames(id, TestFrames.voice(16_000, 0.6, 13), 16_000, Encoding.S16LE, 20, true);
         send(frames);
         assertEquals(1, events().stream().filter(EmotionEvent::getFinal$).count());
+        return frames;
+    }
+
+    @Test
+    void lateFramesOfAnEndedStreamAreRefusedAndAHigherNumberStartsANewStream() {
+        List<AudioFrame> frames = endedStream("e");
         send(frames.get(frames.size() - 1));                 // the end-of-stream frame again
         send(frames.get(3));                                  // a straggler
         assertEquals(List.of("after_end_of_stream", "after_end_of_stream"), reasons());
@@ -419,10 +425,7 @@ class EmotionTopologyTest {
 
     @Test
     void aRefusedHigherNumberedFrameLeavesTheEndedStreamRecognisable() {
-        open(SETTINGS.withIdleTimeoutMs(5_000));
-        List<AudioFrame> frames = TestFrames.frames("e", TestFrames.voice(16_000, 0.6, 13), 16_000, Encoding.S16LE, 20, true);
-        send(frames);
-        assertEquals(1, events().stream().filter(EmotionEvent::getFinal$).count());
+        List<AudioFrame> frames = endedStream("e");
         // A new stream under the same id whose first frame is refused (NaN samples)...
         float[] bad = TestFrames.voice(16_000, 0.02, 14);
         bad[5] = Float.NaN;
