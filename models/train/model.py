@@ -18,11 +18,11 @@ LABELS = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "sur
 
 class StreamingCRNN(nn.Module):
     def __init__(self, n_features=64, n_classes=len(LABELS), stack=4, channels=(32, 32), embed=256,
-                 hidden=192, dropout=0.2, stream_norm=False, norm_prior=300.0):
+                 hidden=192, dropout=0.2, stream_norm=False, norm_prior=300.0, lstm_layers=1):
         super().__init__()
         self.config = dict(n_features=n_features, n_classes=n_classes, stack=stack, channels=list(channels),
                            embed=embed, hidden=hidden, dropout=dropout, stream_norm=stream_norm,
-                           norm_prior=norm_prior)
+                           norm_prior=norm_prior, lstm_layers=lstm_layers)
         self.n_features = n_features
         self.stack = stack
         self.hidden = hidden
@@ -40,7 +40,9 @@ class StreamingCRNN(nn.Module):
             nn.Conv1d(c1, c2, 5, padding=2), nn.BatchNorm1d(c2), nn.ReLU(), nn.MaxPool1d(2),
         )
         self.embed = nn.Sequential(nn.Dropout(dropout), nn.Linear(c2 * (n_features // 4), embed), nn.ReLU())
-        self.lstm = nn.LSTM(embed, hidden, batch_first=True)
+        self.lstm_layers = lstm_layers
+        self.lstm = nn.LSTM(embed, hidden, num_layers=lstm_layers, batch_first=True,
+                            dropout=dropout if lstm_layers > 1 else 0.0)
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden, n_classes))
 
     def state_names(self):
@@ -51,15 +53,18 @@ class StreamingCRNN(nn.Module):
         return names
 
     def initial_state(self, batch):
-        h = torch.zeros(1, batch, self.hidden)
+        h = torch.zeros(self.lstm_layers, batch, self.hidden)
         state = [h, h.clone()]
         if self.stream_norm:
             state += [torch.zeros(batch, self.n_features), torch.zeros(batch, 1)]
         return tuple(state)
 
-    def forward(self, features, *state):
+    def forward(self, features, *state, lengths=None):
         """features [B, T, F] with T a multiple of stack; state as initial_state() gives it.
-        Returns logits [B, T/stack, classes] and the new state tensors."""
+        Returns logits [B, T/stack, classes] and the new state tensors. lengths (training only): each
+        clip's valid steps; the convolutions then run on those steps alone, so BatchNorm's batch
+        statistics never see padding (the steps after a clip's end get zeros, which nothing valid
+        reads: every later layer is causal)."""
         b, t, f = features.shape
         s = t // self.stack
         x = (features - self.mean) / self.std
@@ -74,7 +79,13 @@ class StreamingCRNN(nn.Module):
             x = torch.stack([x, local], dim=2).reshape(b, t * 2, f)                     # frame-major views
             new_norm = (csum[:, -1, :], count[:, -1, :])
         views = 2 if self.stream_norm else 1
-        x = self.freq_conv(x.reshape(b * s, self.stack * views, f))   # [B*S, C, F/4]
+        x = x.reshape(b * s, self.stack * views, f)
+        if lengths is None:
+            x = self.freq_conv(x)                                       # [B*S, C, F/4]
+        else:
+            valid = (torch.arange(s, device=x.device)[None, :] < lengths[:, None]).reshape(-1)
+            conv = self.freq_conv(x[valid])
+            x = conv.new_zeros((b * s,) + conv.shape[1:]).index_put((valid.nonzero()[:, 0],), conv)
         x = self.embed(x.reshape(b, s, -1))
         y, (hn, cn) = self.lstm(x, (state[0], state[1]))
         return (self.head(y), hn, cn) + new_norm

@@ -121,7 +121,7 @@ def make_batch(clips, indices, rng, augment, stack, masks, train, telephony_prob
         batch[j, :n] = x[:n]
         # Repeat the last frame. The LSTM and the running normalisation are causal, so padding never
         # reaches a counted step through them; BatchNorm's batch statistics do see padded steps
-        # (about 15% of steps): a known flaw of the 0.1.0 recipe, to fix with the next retraining.
+        # (about 15% of steps) with --bn-steps all, the flaw of the 0.1.0-0.3.0 recipes.
         batch[j, n:] = x[-1] if n else 0
     return (torch.from_numpy(batch), torch.tensor(labels), torch.tensor(lengths),
             torch.from_numpy(np.stack(label_masks)))
@@ -227,6 +227,10 @@ def main():
     ap.add_argument("--no-stream-norm", dest="stream_norm", action="store_false",
                     help="global normalisation only (default: also the running per-stream mean)")
     ap.add_argument("--hidden", type=int, default=192, help="LSTM size")
+    ap.add_argument("--lstm-layers", type=int, default=1, help="stacked LSTM layers (0.3.0: 1)")
+    ap.add_argument("--bn-steps", choices=["valid", "all"], default="valid",
+                    help="BatchNorm batch statistics over the clips' valid steps (default, 0.3.1) or over every "
+                         "step, padding included (all: 0.3.0 and before)")
     ap.add_argument("--dropout", type=float, default=0.2)
     ap.add_argument("--weight-decay", type=float, default=1e-2)
     ap.add_argument("--pct-start", type=float, default=0.15, help="one-cycle warm-up fraction")
@@ -279,7 +283,7 @@ def main():
 
     device = torch.device(args.device)
     model = StreamingCRNN(n_features=train[0].features.shape[1], stream_norm=args.stream_norm,
-                          hidden=args.hidden, dropout=args.dropout)
+                          hidden=args.hidden, dropout=args.dropout, lstm_layers=args.lstm_layers)
     mean, std = feature_stats(train)
     model.mean.copy_(torch.from_numpy(mean))
     model.std.copy_(torch.from_numpy(std))
@@ -317,7 +321,8 @@ def main():
                                                 args.speed_prob, speed_rng)
             if device.type != "cpu":
                 x, y, lengths, lmask = (t.to(device, non_blocking=True) for t in (x, y, lengths, lmask))
-            logits = model(x, *(s.to(device) for s in model.initial_state(len(idx))))[0]
+            logits = model(x, *(s.to(device) for s in model.initial_state(len(idx))),
+                           lengths=lengths if args.bn_steps == "valid" else None)[0]
             loss = step_loss(logits, y, lengths, lmask, args.smoothing)
             opt.zero_grad()
             loss.backward()
