@@ -7,7 +7,7 @@ and one .npy per clip) into a small form for copying to a training machine, and 
 
 The features are quantised to 8 bits per value over each corpus's per-band range (log-mel energies
 in ln units span ~28 ln units, so the largest error is ~0.055 ln units, ~0.24 dB): a quarter of the
-float32 size. Why: the GPU machine lent through `device` takes at most 64 MiB per call, and the
+float32 size. Why: the GPU machines lent to this project take at most 64 MiB per transfer, and the
 speech-only features of all nine corpora are 668 MB as float32, ~170 MB quantised (~115 MB with xz).
 The packs are derived from the corpora: like the features, they are never committed.
 """
@@ -28,7 +28,10 @@ def pack(src, dst):
         with open(corpus_dir / "features.csv", newline="", encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
         arrays = [np.load(corpus_dir / r["features"]) for r in rows]
-        frames = np.concatenate(arrays) if arrays else np.zeros((0, 1), np.float32)
+        if not arrays:
+            print(f"{corpus}: no clips, skipped", flush=True)
+            continue
+        frames = np.concatenate(arrays)
         lo, hi = frames.min(0), frames.max(0)
         scale = np.where(hi > lo, (hi - lo) / 255.0, 1.0).astype(np.float32)
         q = np.round((frames - lo) / scale).astype(np.uint8)
@@ -38,7 +41,7 @@ def pack(src, dst):
         np.savez(dst / f"{corpus}.npz", delta=delta, lo=lo.astype(np.float32), scale=scale, offsets=offsets)
         shutil.copy(corpus_dir / "features.csv", dst / f"{corpus}.csv")
         shutil.copy(corpus_dir / "feature-spec.json", dst / f"{corpus}-spec.json")
-        err = np.abs(q * scale + lo - frames).max() if len(frames) else 0.0
+        err = np.abs(q * scale + lo - frames).max()
         print(f"{corpus}: {len(rows)} clips, {len(frames)} frames, max error {err:.4f}", flush=True)
 
 
@@ -54,10 +57,10 @@ def unpack(src, dst):
             rows = list(csv.DictReader(f))
         if len(rows) != len(offsets) - 1:
             sys.exit(f"{npz}: {len(offsets) - 1} clips packed but {len(rows)} rows in {corpus}.csv")
+        json.loads((src / f"{corpus}-spec.json").read_text())  # a missing or damaged spec fails before any write
         for r, a, b in zip(rows, offsets[:-1], offsets[1:]):
             np.save(out / r["features"], (q[a:b] * scale + lo).astype(np.float32))
         shutil.copy(src / f"{corpus}.csv", out / "features.csv")
-        json.loads((src / f"{corpus}-spec.json").read_text())  # fails early on a damaged copy
         shutil.copy(src / f"{corpus}-spec.json", out / "feature-spec.json")
         print(f"{corpus}: {len(rows)} clips", flush=True)
 
