@@ -157,7 +157,7 @@ class StreamSessionTest {
     }
 
     /** How the fixtures were made: 1.3 s of the test voice in 20 ms chunks with the VAD and model run after each, then 13 ms more. */
-    private static StreamSession fixtureSession(int rate) {
+    static StreamSession fixtureSession(int rate) {
         var d = model.descriptor();
         StreamSession s = new StreamSession("fixture-" + rate, "call-1", "customer", rate, Encoding.S16LE, 1,
                 new FeaturePipeline(d.featureSpec(), rate), new StreamState(d, 1000),
