@@ -56,6 +56,41 @@ def sampling_weights(clips):
     return w / w.sum()
 
 
+class WeightAverage:
+    """A running average of a model's parameters and float buffers (BatchNorm's statistics too), kept
+    beside the trained model: an exponential moving average after every step (`decay`), or a uniform
+    average of the end-of-epoch weights from `start_epoch` on (stochastic weight averaging's average,
+    under the recipe's own learning-rate schedule). The averaged copy is what gets evaluated/exported."""
+
+    def __init__(self, model, decay=None, start_epoch=None):
+        import copy
+        self.model = copy.deepcopy(model)
+        self.decay, self.start_epoch, self.count = decay, start_epoch, 0
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    def _pairs(self, model):
+        mine = dict(self.model.state_dict())
+        for k, v in model.state_dict().items():
+            if v.dtype.is_floating_point:
+                yield mine[k], v
+            else:
+                mine[k].copy_(v)  # BatchNorm's num_batches_tracked
+
+    @torch.no_grad()
+    def after_step(self, model):
+        if self.decay is not None:
+            for mine, theirs in self._pairs(model):
+                mine.mul_(self.decay).add_(theirs, alpha=1 - self.decay)
+
+    @torch.no_grad()
+    def after_epoch(self, model, epoch):
+        if self.start_epoch is not None and epoch >= self.start_epoch:
+            self.count += 1
+            for mine, theirs in self._pairs(model):
+                mine.add_(theirs - mine, alpha=1 / self.count)  # running mean; the first one copies
+
+
 class Augmenter:
     """Feature-domain augmentation on log-mel energies (ln of power): gain is an additive shift,
     noise is added in the power domain, SpecAugment masks bands and spans."""
@@ -249,6 +284,14 @@ def main():
                     help="training only: probability of replacing a clip's features by its telephony copy "
                          "(mu-law or A-law, 50/50; written by prepare.sh to FEATURES_DIR-mulaw and "
                          "FEATURES_DIR-alaw). Default 0.3 (model 0.2.0); 0: the clean recipe of 0.1.0, nothing else loaded")
+    ap.add_argument("--ema", type=float, default=0.0,
+                    help="also keep an exponential moving average of the weights with this decay per step "
+                         "(e.g. 0.999); evaluated beside the trained weights. 0: off")
+    ap.add_argument("--swa-from", type=int, default=0,
+                    help="also keep the uniform average of the end-of-epoch weights from this epoch on "
+                         "(1-based); evaluated beside the trained weights. 0: off")
+    ap.add_argument("--export-weights", choices=["trained", "ema", "swa"], default="trained",
+                    help="which weights model.pt holds (the others go to model-<name>.pt)")
     ap.add_argument("--speed-prob", type=float, default=0.0,
                     help="training only: probability of replacing a clip that is not on the telephone line by a "
                          "speed-perturbed copy (0.9x or 1.1x, 50/50; prepare.sh with SPEED=1 writes them to "
@@ -258,6 +301,12 @@ def main():
         ap.error("--speed-prob must be in [0, 1]")
     if not 0.0 <= args.telephony_prob <= 1.0:
         ap.error("--telephony-prob must be in [0, 1]")
+    if not 0.0 <= args.ema < 1.0:
+        ap.error("--ema must be in [0, 1)")
+    if not 0 <= args.swa_from <= args.epochs:
+        ap.error("--swa-from must be an epoch in [1, --epochs], or 0 for off")
+    if args.export_weights == "ema" and not args.ema or args.export_weights == "swa" and not args.swa_from:
+        ap.error(f"--export-weights {args.export_weights} needs --{'ema' if args.export_weights == 'ema' else 'swa-from'}")
 
     seed_everything(args.seed)
     torch.set_num_threads(args.threads)
@@ -304,6 +353,11 @@ def main():
     steps_per_epoch = args.clips_per_epoch // args.batch
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch,
                                                 pct_start=args.pct_start)
+    averages = {}  # name -> WeightAverage, evaluated beside the trained weights
+    if args.ema:
+        averages["ema"] = WeightAverage(model, decay=args.ema)
+    if args.swa_from:
+        averages["swa"] = WeightAverage(model, start_epoch=args.swa_from)
     history = []
     for epoch in range(args.epochs):
         model.train()
@@ -329,32 +383,43 @@ def main():
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             sched.step()
+            for a in averages.values():
+                a.after_step(model)
             total += loss.item() * len(idx)
             seen += len(idx)
             if sys.stderr.isatty():
                 print(f"\repoch {epoch + 1}/{args.epochs} [{'#' * (30 * (bi + 1) // steps_per_epoch):30s}] "
                       f"loss {total / seen:.3f}", end="", file=sys.stderr, flush=True)
+        for a in averages.values():
+            a.after_epoch(model, epoch + 1)
         entry = {"epoch": epoch + 1, "loss": total / seen, "seconds": time.time() - start}
         if test and ((args.eval_every and (epoch + 1) % args.eval_every == 0) or epoch + 1 == args.epochs):
-            res = evaluate(model, test, model.stack, masks, False, spec, device, args.eval_batch)
-            entry["heldout"] = summarise(res)
-            if any(r["corpus"] == "ravdess" for r in res):  # the 8-label set, the issue's figure
-                entry["heldout_ravdess"] = summarise([r for r in res if r["corpus"] == "ravdess"])
+            for name, m in [("", model)] + [("_" + k, a.model) for k, a in averages.items() if a.decay or a.count]:
+                res = evaluate(m, test, m.stack, masks, False, spec, device, args.eval_batch)
+                entry["heldout" + name] = summarise(res)
+                if any(r["corpus"] == "ravdess" for r in res):  # the 8-label set, the issue's figure
+                    entry["heldout_ravdess" + name] = summarise([r for r in res if r["corpus"] == "ravdess"])
         history.append(entry)
         print(("\r" if sys.stderr.isatty() else "") + json.dumps(entry), flush=True)
 
-    torch.save({"state": {k: v.cpu() for k, v in model.state_dict().items()}, "config": model.config, "args": vars(args),
-                "feature_spec": spec}, out / "model.pt")
+    weights = {"trained": model, **{k: a.model for k, a in averages.items()}}
+    for name, m in weights.items():
+        file = "model.pt" if name == args.export_weights else f"model-{name}.pt"
+        torch.save({"state": {k: v.cpu() for k, v in m.state_dict().items()}, "config": m.config,
+                    "args": vars(args), "weights": name, "feature_spec": spec}, out / file)
     (out / "history.json").write_text(json.dumps(history, indent=1))
     if test:
-        per_corpus = {}
-        for corpus in sorted({c.corpus for c in test}):
-            sub = [c for c in test if c.corpus == corpus]
-            res = evaluate(model, sub, model.stack, masks, corpus != "ravdess", spec, device, args.eval_batch)
-            per_corpus[corpus] = summarise(res)
-            (out / f"heldout-{corpus}.json").write_text(json.dumps(res))
-        (out / "heldout.json").write_text(json.dumps(per_corpus, indent=1))
-        print(json.dumps(per_corpus, indent=1))
+        for name, m in weights.items():
+            # heldout*.json describe model.pt; the other weights' figures get their name as a suffix
+            suffix = "" if name == args.export_weights else f"-{name}"
+            per_corpus = {}
+            for corpus in sorted({c.corpus for c in test}):
+                sub = [c for c in test if c.corpus == corpus]
+                res = evaluate(m, sub, m.stack, masks, corpus != "ravdess", spec, device, args.eval_batch)
+                per_corpus[corpus] = summarise(res)
+                (out / f"heldout-{corpus}{suffix}.json").write_text(json.dumps(res))
+            (out / f"heldout{suffix}.json").write_text(json.dumps(per_corpus, indent=1))
+            print(f"held out, {name} weights:", json.dumps(per_corpus, indent=1))
     print(f"done in {(time.time() - t0) / 60:.1f} min", flush=True)
 
 
