@@ -100,7 +100,7 @@ public final class WavStream implements Closeable {
      * @return the number of frames decoded, at least 1, or -1 once the data has ended
      * @throws AudioFormatException if the data is truncated, not whole frames, past the limit, or
      *         holds a non-finite f32le sample (a {@link NonFiniteSampleException} whose index counts
-     *         samples from the start of the data)
+     *         samples from the start of the data) or one far beyond full scale ({@link SampleOutOfRangeException}, likewise)
      * @throws IllegalArgumentException if {@code maxFrames < 1}
      * @throws IndexOutOfBoundsException if {@code interleaved} holds fewer than {@code maxFrames} frames
      */
@@ -140,7 +140,7 @@ public final class WavStream implements Closeable {
         int samples;
         try {
             samples = SampleDecoder.decode(format.encoding(), block, 0, got, interleaved, 0);
-        } catch (NonFiniteSampleException e) {
+        } catch (UnusableSampleException e) {
             throw e.offsetBy(samplesDecoded);
         }
         samplesDecoded += samples;

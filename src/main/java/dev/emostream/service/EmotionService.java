@@ -55,6 +55,10 @@ public final class EmotionService implements AutoCloseable {
         EmotionModel model = null;
         VoiceActivity voice = null;
         try {
+            // The model and the VAD first: settings that do not fit them refuse the start before a
+            // broker is started or a topic created.
+            model = loadModel(config);
+            voice = loadVoiceActivity(config, model.descriptor().featureSpec().hopLength());
             if (config.embedded()) {
                 String dir = config.get(ServiceConfig.Key.EMBEDDED_DIR);
                 broker = dir.isEmpty()
@@ -62,10 +66,8 @@ public final class EmotionService implements AutoCloseable {
                         : EmbeddedKafka.start(config.getInt(ServiceConfig.Key.EMBEDDED_PORT), Path.of(dir), false);
             }
             String bootstrap = broker != null ? broker.bootstrapServers() : config.get(ServiceConfig.Key.BOOTSTRAP_SERVERS);
-            model = loadModel(config);
             createTopics(config, bootstrap);
             StreamCounters counters = new StreamCounters();
-            voice = loadVoiceActivity(config, model.descriptor().featureSpec().hopLength());
             KafkaStreams streams = new KafkaStreams(
                     EmotionTopology.build(topologySettings(config), model, voice, counters), streamsProperties(config, bootstrap));
             streams.setUncaughtExceptionHandler(new ThreadFailurePolicy(5, Duration.ofMinutes(10)));

@@ -23,6 +23,8 @@ public enum DeadLetterReason {
     PARTIAL_SAMPLE,
     /** A float32 sample that is NaN or infinite. */
     NON_FINITE_SAMPLE,
+    /** A float32 sample beyond {@link dev.emostream.audio.SampleDecoder#MAX_F32_MAGNITUDE} (full scale is 1). */
+    SAMPLE_OUT_OF_RANGE,
     /** The sequence number of the last frame taken again. */
     DUPLICATE,
     /** A sequence number older than the last frame taken: the stream's audio has moved on. */

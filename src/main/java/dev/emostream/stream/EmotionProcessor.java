@@ -6,6 +6,7 @@ import dev.emostream.audio.Encoding;
 import dev.emostream.audio.NonFiniteSampleException;
 import dev.emostream.audio.Resampler;
 import dev.emostream.audio.SampleDecoder;
+import dev.emostream.audio.SampleOutOfRangeException;
 import dev.emostream.contract.AudioFrame;
 import dev.emostream.contract.Contracts;
 import dev.emostream.contract.EmotionEvent;
@@ -251,12 +252,19 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         }
         long seq = frame.getSequence();
         StreamSession session = sessions.get(id);
+        if (session != null && session.ended() && seq > session.lastSequence) {
+            // A new stream under the id of one whose final event is still pending (a reconnect or a
+            // second take, read from a backlog faster than the punctuator runs): the old stream is
+            // finished now, so the new one starts with this frame whatever the batching.
+            runInference(context.currentSystemTimeMs());
+            session = sessions.get(id);
+        }
         boolean created = false;
         boolean reusesEndedId = false;
         if (session != null) {
             if (session.ended()) {
                 deadLetter(record, DeadLetterReason.AFTER_END_OF_STREAM, "stream " + id + " ended (" + session.endReason
-                        + ") and its final event is pending");
+                        + ") with sequence " + session.lastSequence + "; this frame (" + seq + ") belongs to it");
                 return;
             }
             if (session.sampleRate != rate || session.encoding != encoding || session.channels != channels) {
@@ -324,14 +332,21 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
             release(id, created);
             deadLetter(record, DeadLetterReason.NON_FINITE_SAMPLE, e.getMessage());
             return;
+        } catch (SampleOutOfRangeException e) {
+            release(id, created);
+            deadLetter(record, DeadLetterReason.SAMPLE_OUT_OF_RANGE, e.getMessage());
+            return;
         }
         if (channels > 1) {
             downmix.toMono(samples, 0, count, channels, samples, 0);
         }
         session.accept(samples, count);
         long missing = seq - session.lastSequence - 1;
+        if (missing < 0) {
+            missing = Long.MAX_VALUE; // seq > lastSequence here: only an overflow makes it negative
+        }
         if (missing > 0) {
-            session.gaps += missing;
+            session.gaps = session.gaps > Long.MAX_VALUE - missing ? Long.MAX_VALUE : session.gaps + missing;
         }
         session.lastSequence = seq;
         session.lastFrameTime = record.timestamp();
@@ -597,7 +612,16 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
         long streamTime = context.currentStreamTimeMs();
         for (StreamSession s : sessions.values()) {
             if (!s.ended() && now - s.lastSeenWall >= timeout && (taskQuiet || streamTime - s.lastFrameTime >= timeout)) {
-                s.end(IDLE_TIMEOUT);
+                try {
+                    s.end(IDLE_TIMEOUT);
+                } catch (RuntimeException e) {
+                    // A punctuator has no record to dead-letter, and an exception here would stop the
+                    // stream thread (and, restored unended, again after each restart): the stream ends
+                    // without the audio its filters still held.
+                    LOG.log(System.Logger.Level.WARNING, "stream " + s.streamId + ": flushing its last audio failed at its idle"
+                            + " timeout (" + e + "); it ends without it");
+                    s.endWithoutFlush(IDLE_TIMEOUT);
+                }
                 ready.add(s);
             }
         }

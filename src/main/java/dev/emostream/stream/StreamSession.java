@@ -120,6 +120,20 @@ final class StreamSession {
         endReason = reason;
     }
 
+    /**
+     * Ends the stream without passing the audio its resampler still holds to the extractor (a few
+     * ms at most): for when that flush failed. The frames the gate and the model hold still run.
+     */
+    void endWithoutFlush(String reason) {
+        if (ended()) {
+            return;
+        }
+        endedSamples = pipeline.samplesAccepted();
+        gate.finish();
+        pipeline = null;
+        endReason = reason;
+    }
+
     byte[] toBytes() {
         FeaturePipeline.Snapshot snap = pipeline == null ? null : pipeline.snapshot();
         int stateSize = model.serializedSize();

@@ -53,7 +53,7 @@ class SampleDecoderTest {
         }
         values[0] = -0.0f;
         values[1] = Float.MIN_VALUE; // subnormal
-        values[2] = Float.MAX_VALUE;
+        values[2] = SampleDecoder.MAX_F32_MAGNITUDE; // the largest taken (beyond it: refused, tested below)
         ByteBuffer buf = le(values.length * 4);
         buf.asFloatBuffer().put(values);
         float[] out = new float[values.length];
@@ -126,6 +126,19 @@ class SampleDecoderTest {
         assertEquals(6, e.sampleIndex());
         assertEquals(Float.floatToRawIntBits(bad), Float.floatToRawIntBits(e.value()));
         assertTrue(e.getMessage().contains("sample 6"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(floats = {1000.5f, -3.0e38f, Float.MAX_VALUE})
+    void f32FarBeyondFullScaleIsRejectedWithItsIndexAndUpToTheLimitKept(float bad) {
+        ByteBuffer buf = le(16).putFloat(0, 0.5f).putFloat(4, SampleDecoder.MAX_F32_MAGNITUDE).putFloat(8, -4f).putFloat(12, bad);
+        float[] out = new float[4];
+        SampleOutOfRangeException e = assertThrows(SampleOutOfRangeException.class,
+                () -> SampleDecoder.decode(Encoding.F32LE, buf.array(), 0, 16, out, 0));
+        assertEquals(3, e.sampleIndex());
+        assertEquals(bad, e.value());
+        assertEquals(SampleDecoder.MAX_F32_MAGNITUDE, out[1], "the limit itself is taken");
+        assertEquals(-4f, out[2], "over full scale is kept");
     }
 
     @Test

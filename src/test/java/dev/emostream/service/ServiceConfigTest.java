@@ -1,6 +1,7 @@
 package dev.emostream.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,6 +44,25 @@ class ServiceConfigTest {
         assertEquals("emostream.audio", c.get(ServiceConfig.Key.TOPIC_AUDIO));
         assertEquals(500, c.getLong(ServiceConfig.Key.EVENT_HOP_MS));
         assertEquals("EMOSTREAM_STREAM_MAX_QUEUED_FRAMES", ServiceConfig.Key.STREAM_MAX_QUEUED_FRAMES.environmentVariable());
+    }
+
+    @Test
+    void aGatewayMessageLimitOverTheProcessorsFrameLimitIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServiceConfig.resolve(Map.of(), Map.of(),
+                Map.of("frame.max.bytes", "32768")));
+        assertTrue(e.getMessage().contains("gateway.max.message.bytes (65536) must not exceed frame.max.bytes (32768)"), e.getMessage());
+        assertEquals(32768, ServiceConfig.resolve(Map.of(), Map.of(),
+                Map.of("frame.max.bytes", "32768", "gateway.max.message.bytes", "32768")).getInt(ServiceConfig.Key.FRAME_MAX_BYTES));
+    }
+
+    @Test
+    void settingsThatDoNotFitTheVadRefuseTheStartBeforeABrokerStarts() throws Exception {
+        Path dir = Files.createTempDirectory("emostream-refused-").resolve("kafka");
+        ServiceConfig c = ServiceConfig.resolve(Map.of(), Map.of(), Map.of("embedded.dir", dir.toString(), "embedded.port", "0",
+                "model.provider", "cpu", "stream.max.queued.frames", "100"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EmotionService.start(c));
+        assertTrue(e.getMessage().contains("stream.max.queued.frames is 100"), e.getMessage());
+        assertFalse(Files.exists(dir), "no broker was started (its log directory would exist)");
     }
 
     @Test
