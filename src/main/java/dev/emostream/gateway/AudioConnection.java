@@ -63,6 +63,8 @@ final class AudioConnection {
     private long sequenceBase;
     /** A frame Kafka did not take: no more audio goes out after it, only the end of the stream. */
     private boolean writeFailed;
+    /** The processor ended the stream on its own (its idle timeout): the gateway must not end it again. */
+    private boolean endedByProcessor;
     /** The socket is paused for back-pressure since this time (0: not paused). */
     private long pausedSinceNanos;
     /** Chunks received so far; the index of the next one. */
@@ -107,7 +109,7 @@ final class AudioConnection {
         ws.textMessageHandler(this::onText);
         ws.binaryMessageHandler(this::onBinary);
         ws.closeHandler(v -> onClosed());
-        ws.exceptionHandler(e -> { }); // a reset connection: the close handler follows and ends the stream
+        ws.exceptionHandler(this::onException);
         long check = Math.max(250, Math.min(1000, settings.idleTimeoutMs() / 4));
         idleTimer = vertx.setPeriodic(check, t -> {
             // ENDING has its own timer: the final event may take a moment after the last message.
@@ -117,6 +119,18 @@ final class AudioConnection {
                 fail(IDLE_TIMEOUT, "idle_timeout", "no message for " + settings.idleTimeoutMs() + " ms");
             }
         });
+    }
+
+    private void onException(Throwable e) {
+        // Vert.x reports here a message whose fragments add up to more than the transport's limit
+        // (twice the configured one): it drops what it gathered and reads on, so the rest of the
+        // fragments would arrive as a message of their own, a chunk cut out of the middle of the
+        // client's. Refused as any message that is too big. Anything else is a reset connection:
+        // the close handler follows and ends the stream.
+        if (e instanceof IllegalStateException) {
+            fail(TOO_BIG, "message_too_big", "a message (sent in fragments) is over the limit of "
+                    + settings.maxMessageBytes() + " bytes: " + e.getMessage());
+        }
     }
 
     private void onText(String text) {
@@ -162,11 +176,12 @@ final class AudioConnection {
             }
             case OK -> { }
         }
+        // Before subscribing: the hub's thread filters out earlier connections' events by it.
+        sequenceBase = sequenceBase();
+        nextSequence = sequenceBase;
         // Subscribe before the first frame is sent, so no event of this stream can be missed.
         subscription = hub.subscribe(Set.of(streamId), Set.of(), this::deliverFromHub);
         rate = new RateLimit(settings.rateLimitFactor(), settings.rateBurstMs(), System.nanoTime());
-        sequenceBase = sequenceBase();
-        nextSequence = sequenceBase;
         state = State.STREAMING;
         ws.writeTextMessage(new JsonObject().put("type", "started").put("stream_id", streamId).encode());
     }
@@ -244,6 +259,9 @@ final class AudioConnection {
             return;
         }
         metrics.frameIn(n);
+        if (pending != null && pending.length() + n > settings.frameMaxBytes()) {
+            flush(); // the processor sends a larger frame to its dead-letter topic (frame.max.bytes)
+        }
         if (pending == null) {
             pending = Buffer.buffer(Math.max(n, (int) sampleFramesPerFrame * bytesPerSampleFrame));
             pendingCaptureMs = System.currentTimeMillis();
@@ -391,8 +409,13 @@ final class AudioConnection {
                 if (state == State.ENDING) {
                     close((short) 1000, "stream ended");
                 } else {
-                    // The processor ended the stream on its own (its idle timeout): more audio would be refused there.
-                    fail(IDLE_TIMEOUT, "idle_timeout", "the stream processor ended this stream (" + event.getFinalReason() + ")");
+                    // The processor ended the stream on its own (its idle timeout). Ending it again
+                    // would start a new stream of that id there, with a final event of no audio
+                    // replacing this one; audio gathered since would go the same way.
+                    endedByProcessor = true;
+                    long heard = lastChunkOf(event);
+                    fail(IDLE_TIMEOUT, "idle_timeout", "the stream processor ended this stream (" + event.getFinalReason() + ")"
+                            + (heard >= 0 ? "; audio after chunk " + heard + " was not processed" : ""));
                 }
             }
         });
@@ -403,15 +426,21 @@ final class AudioConnection {
      * event has heard (frames gather several chunks, so the frame sequence alone does not say).
      */
     private String withLastChunk(EmotionEvent event, String json) {
+        long lastChunk = lastChunkOf(event);
+        if (lastChunk < 0 || !json.endsWith("}")) {
+            return json;
+        }
+        return json.substring(0, json.length() - 1) + ",\"last_chunk\":" + lastChunk + "}";
+    }
+
+    /** The newest chunk of this connection that {@code event} has heard; -1 if not known (any more). */
+    private long lastChunkOf(EmotionEvent event) {
         long sequence = event.getLastSequence();
         while (frameChunks.size() > 1 && frameChunks.peekFirst()[0] < sequence) {
             frameChunks.pollFirst();
         }
         long[] mark = frameChunks.peekFirst();
-        if (mark == null || mark[0] != sequence || !json.endsWith("}")) {
-            return json;
-        }
-        return json.substring(0, json.length() - 1) + ",\"last_chunk\":" + mark[1] + "}";
+        return mark == null || mark[0] != sequence ? -1 : mark[1];
     }
 
     private void fail(short code, String reason, String message) {
@@ -447,7 +476,7 @@ final class AudioConnection {
         if (subscription != null) {
             subscription.close();
         }
-        if (was == State.STREAMING) {
+        if (was == State.STREAMING && !endedByProcessor) {
             // The client went away without an end message: end the stream now, so its final event
             // comes at once rather than after the processor's idle timeout.
             if (pending != null && !writeFailed) {

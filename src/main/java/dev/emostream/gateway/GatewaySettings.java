@@ -11,6 +11,7 @@ public record GatewaySettings(
         String audioTopic,
         String emotionsTopic,
         int maxMessageBytes,
+        int frameMaxBytes,
         int maxChannels,
         double rateLimitFactor,
         long rateBurstMs,
@@ -33,7 +34,7 @@ public record GatewaySettings(
             host = c.embedded() ? "127.0.0.1" : "0.0.0.0";
         }
         return new GatewaySettings(host, c.getInt(Key.GATEWAY_PORT), c.get(Key.TOPIC_AUDIO), c.get(Key.TOPIC_EMOTIONS),
-                c.getInt(Key.GATEWAY_MAX_MESSAGE_BYTES), c.getInt(Key.FRAME_MAX_CHANNELS), c.getDouble(Key.GATEWAY_RATE_LIMIT_FACTOR),
+                c.getInt(Key.GATEWAY_MAX_MESSAGE_BYTES), c.getInt(Key.FRAME_MAX_BYTES), c.getInt(Key.FRAME_MAX_CHANNELS), c.getDouble(Key.GATEWAY_RATE_LIMIT_FACTOR),
                 c.getLong(Key.GATEWAY_RATE_BURST_MS), c.getLong(Key.GATEWAY_IDLE_TIMEOUT_MS), c.getInt(Key.GATEWAY_MAX_STREAMS),
                 c.getInt(Key.GATEWAY_MAX_SUBSCRIBERS), c.getInt(Key.GATEWAY_MAX_INFLIGHT_FRAMES),
                 c.getLong(Key.GATEWAY_FRAME_MS),

@@ -39,7 +39,7 @@ public final class ServiceConfig {
         IDLE_CHECK_INTERVAL_MS("idle.check.interval.ms", "1000", "how often idle streams are looked for (wall clock)", 10, 3_600_000),
         INFERENCE_INTERVAL_MS("inference.interval.ms", "10", "how often the streams of a task with complete model steps are run, all in one batched ONNX call (wall clock)", 1, 10_000),
         INFERENCE_MAX_BATCH("inference.max.batch", "256", "most streams in one ONNX call", 1, 65_536),
-        FRAME_MAX_BYTES("frame.max.bytes", "262144", "largest AudioFrame payload; larger ones go to the dead-letter topic", 1, 1 << 20),
+        FRAME_MAX_BYTES("frame.max.bytes", "262144", "largest AudioFrame payload; larger ones go to the dead-letter topic (at least gateway.max.message.bytes)", 1, 1 << 20),
         FRAME_MAX_CHANNELS("frame.max.channels", "8", "most interleaved channels in a frame", 1, 32),
         STREAM_MAX_QUEUED_FRAMES("stream.max.queued.frames", "1000", "feature frames (10 ms each) a stream may hold before inference; a frame that would pass it goes to the dead-letter topic (at most 2000, so a stream's state record stays well under Kafka's 1 MiB record limit)", 64, 2_000),
         STREAMS_MAX_ACTIVE("streams.max.active", "10000", "streams one instance holds at once; frames of further new streams go to the dead-letter topic", 1, 10_000_000),
@@ -175,6 +175,9 @@ public final class ServiceConfig {
         for (Map.Entry<Key, String> e : values.entrySet()) {
             check(e.getKey(), e.getValue(), problems);
         }
+        if (problems.isEmpty()) {
+            checkTogether(values, problems);
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
@@ -299,6 +302,17 @@ public final class ServiceConfig {
                 }
             }
             default -> { }
+        }
+    }
+
+    /** Limits that depend on each other (each value alone already checked). */
+    private static void checkTogether(Map<Key, String> values, List<String> problems) {
+        long message = Long.parseLong(values.get(Key.GATEWAY_MAX_MESSAGE_BYTES));
+        long frame = Long.parseLong(values.get(Key.FRAME_MAX_BYTES));
+        if (message > frame) {
+            // The gateway never splits a client's chunk; a frame over the processor's limit is dead-lettered.
+            problems.add(Key.GATEWAY_MAX_MESSAGE_BYTES.name + " (" + message + ") must not exceed "
+                    + Key.FRAME_MAX_BYTES.name + " (" + frame + "): a chunk becomes (part of) one frame");
         }
     }
 

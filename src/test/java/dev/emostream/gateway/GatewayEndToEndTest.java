@@ -22,6 +22,7 @@ import dev.emostream.stream.EmotionTopology;
 import dev.emostream.stream.StreamCounters;
 import dev.emostream.stream.TopologySettings;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -83,6 +84,7 @@ class GatewayEndToEndTest {
         s.put("gateway.max.streams", "4");
         s.put("gateway.rate.limit.factor", "20");
         s.put("gateway.max.message.bytes", "8192");
+        s.put("frame.max.bytes", "8192"); // the processor's limit: frames the gateway gathers must stay within it
         s.put("topic.partitions", "2");
         s.put("num.stream.threads", "1");
         s.put("state.dir", state.toString());
@@ -141,7 +143,14 @@ class GatewayEndToEndTest {
         CompletableFuture<Void> connected = new CompletableFuture<>();
         HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/events?" + query + "&access_token=" + TOKEN))
                 .build();
-        http.sendAsync(r, HttpResponse.BodyHandlers.ofLines()).thenAccept(resp -> {
+        // The endless body is read on a thread of its own: thenAccept would run the reader on this
+        // thread should the response already be there, and never return.
+        java.util.concurrent.Executor readerThread = task -> {
+            Thread t = new Thread(task, "sse-reader-" + query);
+            t.setDaemon(true);
+            t.start();
+        };
+        http.sendAsync(r, HttpResponse.BodyHandlers.ofLines()).thenAcceptAsync(resp -> {
             assertEquals(200, resp.statusCode());
             resp.body().forEach(line -> {
                 if (line.startsWith(": connected")) {
@@ -150,7 +159,7 @@ class GatewayEndToEndTest {
                     events.add(new JsonObject(line.substring(6)));
                 }
             });
-        });
+        }, readerThread);
         connected.get(10, TimeUnit.SECONDS);
         return events;
     }
@@ -394,6 +403,55 @@ class GatewayEndToEndTest {
             assertEquals("message_too_big", error.getString("code"));
             assertTrue(error.getString("message").contains("8194 bytes"), error.encode());
         }
+    }
+
+    @Test
+    void aMessageOverTheLimitInFragmentsClosesWith1009AndNoPartOfItIsTaken() throws Exception {
+        // Over twice the limit, Vert.x drops the fragments gathered so far and would hand the rest
+        // on as a message of its own: the connection must be refused instead.
+        try (WsClient c = WsClient.connect(vertx, port, TOKEN)) {
+            c.start("fragments", null, RATE, "s16le");
+            c.ws.writeFrame(io.vertx.core.http.WebSocketFrame.binaryFrame(Buffer.buffer(new byte[6000]), false));
+            for (int i = 0; i < 3; i++) {
+                c.ws.writeFrame(io.vertx.core.http.WebSocketFrame.continuationFrame(Buffer.buffer(new byte[6000]), false));
+            }
+            c.ws.writeFrame(io.vertx.core.http.WebSocketFrame.continuationFrame(Buffer.buffer(new byte[2000]), true));
+            assertEquals(1009, c.closeStatus(20).code());
+            JsonObject error = c.next(1);
+            assertEquals("message_too_big", error.getString("code"));
+            assertTrue(error.getString("message").contains("fragments"), error.encode());
+        }
+        JsonObject last = latestWhen("fragments", j -> j.getBoolean("final"));
+        assertEquals(0, last.getLong("audio_end_ms"), "no audio taken: " + last.encode());
+    }
+
+    @Test
+    void framesGatheredFromLargeChunksStayWithinTheProcessorsFrameLimit() throws Exception {
+        // 48 kHz float stereo: 100 ms (the gateway's frame) is 38,400 bytes, over frame.max.bytes
+        // (8,192 here); each chunk of 8,192 bytes must go out as a frame of its own.
+        int rate = 48_000;
+        float[] voice = DemoSignal.generate(rate, 1.0, 21);
+        long lettersBefore = app.service().counters().deadLettersTotal();
+        try (WsClient c = WsClient.connect(vertx, port, TOKEN)) {
+            JsonObject start = new JsonObject().put("type", "start").put("stream_id", "wide").put("sample_rate", rate)
+                    .put("encoding", "f32le").put("channels", 2);
+            c.text(start.encode());
+            assertEquals("started", c.next(10).getString("type"));
+            int perChunk = 8192 / 8; // sample frames of 2 x 4 bytes
+            for (int off = 0; off < voice.length; off += perChunk) {
+                int n = Math.min(perChunk, voice.length - off);
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(n * 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                for (int i = 0; i < n; i++) {
+                    b.putFloat(voice[off + i]).putFloat(voice[off + i]);
+                }
+                c.send(b.array());
+            }
+            c.end();
+            c.untilClosed(30);
+        }
+        JsonObject last = latestWhen("wide", j -> j.getBoolean("final"));
+        assertEquals(1000, last.getLong("audio_end_ms"), "every chunk reached the model: " + last.encode());
+        assertEquals(lettersBefore, app.service().counters().deadLettersTotal(), "no frame was dead-lettered");
     }
 
     @Test

@@ -5,35 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.emostream.audio.DemoSignal;
-import dev.emostream.contract.Contracts;
 import dev.emostream.contract.EmotionEvent;
 import dev.emostream.service.Application;
-import dev.emostream.service.ServiceConfig;
-import dev.emostream.stream.EmotionTopology;
 import io.vertx.core.Vertx;
-import java.nio.file.Files;
-import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.junit.jupiter.api.Test;
 
 /** Stopping the gateway (a deploy, a scale-down) ends its open streams with all their audio. */
 class GatewayShutdownTest {
     @Test
     void closingTheGatewayEndsItsOpenStreamsWithEveryChunkWritten() throws Exception {
-        Map<String, String> s = new LinkedHashMap<>();
-        s.put("embedded.port", "0");
-        s.put("gateway.port", "0");
-        s.put("topic.partitions", "1");
-        s.put("num.stream.threads", "1");
-        s.put("model.provider", "cpu");
-        s.put("state.dir", Files.createTempDirectory("emostream-shutdown-test-").toString());
         Vertx vertx = Vertx.vertx();
-        try (Application app = Application.start(ServiceConfig.resolve(Map.of(), Map.of(), s), Duration.ofSeconds(120))) {
+        try (Application app = TestApp.start("shutdown-test", Map.of())) {
             float[] voice = DemoSignal.generate(16_000, 1.0, 4);
             WsClient client = WsClient.connect(vertx, app.gateway().port(), null);
             client.start("open-at-shutdown", null, 16_000, "s16le");
@@ -43,13 +27,10 @@ class GatewayShutdownTest {
             Thread.sleep(200); // the chunks have reached the gateway
             app.gateway().close(); // the service keeps running
 
-            ReadOnlyKeyValueStore<String, byte[]> latest = app.service().streams().store(
-                    StoreQueryParameters.fromNameAndType(EmotionTopology.LATEST_STORE, QueryableStoreTypes.keyValueStore()));
             EmotionEvent last = null;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (System.nanoTime() < deadline) {
-                byte[] v = latest.get("open-at-shutdown");
-                last = v == null ? null : Contracts.decodeEvent(v);
+                last = TestApp.latest(app, "open-at-shutdown");
                 if (last != null && last.getFinal$()) {
                     break;
                 }
