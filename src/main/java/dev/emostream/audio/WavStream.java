@@ -61,6 +61,11 @@ public final class WavStream implements Closeable {
                 throw truncated(declaredBytes, bytesPresent);
             }
         }
+        if (toEndOfFile && bytesPresent != UNKNOWN_LENGTH && bytesPresent > maxDataBytes) {
+            // Known from the file's size: refused before anything is allocated for it.
+            throw new AudioFormatException("data chunk runs to the end of the file (size 0xFFFFFFFF) and holds "
+                    + bytesPresent + " bytes, more than the limit of " + maxDataBytes);
+        }
         this.byteBudget = toEndOfFile ? maxDataBytes : declaredBytes;
         this.block = new byte[Math.max(1, BLOCK_BYTES / format.blockAlign()) * format.blockAlign()];
     }

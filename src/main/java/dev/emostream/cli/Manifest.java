@@ -31,6 +31,9 @@ record Manifest(List<String> columns, List<Map<String, String>> rows) {
     private static final int BYTE_ORDER_MARK = '\uFEFF';
 
     static Manifest read(Path csv) throws IOException {
+        if (Files.isDirectory(csv)) {
+            throw new IllegalArgumentException("manifest " + csv + " is a directory: give the manifest's CSV file");
+        }
         // Duplicates are allowed through the parser so the check below can name the column.
         CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true)
                 .setIgnoreSurroundingSpaces(true).setIgnoreEmptyLines(true)

@@ -147,27 +147,29 @@ final class ProduceCommand implements Callable<Integer> {
     /** Frame k of every stream, then frame k + 1 ...: the streams run side by side. */
     private long send(KafkaProducer<String, byte[]> producer, List<Source> sources, Encoding forced, PrintWriter out)
             throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
-        long start = System.currentTimeMillis();
+        long start = System.currentTimeMillis(); // capture times
+        long startNanos = System.nanoTime();     // pacing: a wall-clock step must not stall or burst it
         long sent = 0;
         List<Future<RecordMetadata>> pending = new ArrayList<>();
         for (long k = 0; ; k++) {
             boolean any = false;
             if (realtime) {
-                long due = start + k * frameMs;
-                long wait = due - System.currentTimeMillis();
+                long wait = startNanos + k * frameMs * 1_000_000L - System.nanoTime();
                 if (wait > 0) {
-                    Thread.sleep(wait);
+                    TimeUnit.NANOSECONDS.sleep(wait);
                 }
             }
             for (Source s : sources) {
                 WavAudio a = s.audio();
-                int perFrame = Math.max(1, a.sampleRate() * frameMs / 1000);
-                long first = k * perFrame;
+                // Frame k is the audio of [k, k + 1) x frame-ms exactly: where that is not a whole
+                // number of samples (11025 Hz, 20 ms) frames differ by one sample, and the stream
+                // keeps real time instead of drifting behind.
+                long first = k * a.sampleRate() * frameMs / 1000;
                 if (first >= a.frames()) {
                     continue;
                 }
                 any = true;
-                int n = (int) Math.min(perFrame, a.frames() - first);
+                int n = (int) Math.min((k + 1) * a.sampleRate() * frameMs / 1000 - first, a.frames() - first);
                 boolean last = first + n >= a.frames();
                 AudioFrame frame = Contracts.frame(s.streamId(), callId, role, k, start + k * frameMs, a.sampleRate(),
                         forced != null ? forced : a.encoding(), a.channels(), a.samples(), (int) first * a.channels(),

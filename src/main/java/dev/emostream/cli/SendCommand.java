@@ -125,16 +125,21 @@ final class SendCommand implements java.util.concurrent.Callable<Integer> {
         if (reply == null || !"started".equals(reply.getString("type"))) {
             return failed(out, reply, closed);
         }
-        int perChunk = Math.max(1, audio.sampleRate() * chunkMs / 1000);
         Encoding enc = audio.encoding();
         long startNanos = System.nanoTime();
-        for (long first = 0, k = 0; first < audio.frames() && !closed.isDone(); first += perChunk, k++) {
+        // Chunk k is the audio of [k, k + 1) x chunk-ms exactly (chunks differ by a sample where that is
+        // not a whole number of samples), so pacing by k keeps real time without drift.
+        for (long k = 0, first = 0; first < audio.frames() && !closed.isDone(); k++, first = k * audio.sampleRate() * chunkMs / 1000) {
             long due = startNanos + (long) (k * chunkMs * 1e6 / speed);
             long wait = due - System.nanoTime();
             if (wait > 0) {
                 TimeUnit.NANOSECONDS.sleep(wait);
             }
-            int n = (int) Math.min(perChunk, audio.frames() - first);
+            long end = (k + 1) * audio.sampleRate() * chunkMs / 1000;
+            int n = (int) Math.min(end - first, audio.frames() - first);
+            if (n <= 0) {
+                continue; // below one sample per chunk: the next chunk takes it
+            }
             byte[] payload = new byte[n * audio.channels() * enc.bytesPerSample()];
             SampleEncoder.encode(enc, audio.samples(), (int) first * audio.channels(), n * audio.channels(), payload, 0);
             ws.writeBinaryMessage(Buffer.buffer(payload));

@@ -48,6 +48,9 @@ final class TailCommand implements Callable<Integer> {
     @Option(names = "--max-events", paramLabel = "N", description = "Exit after N records (default: never).")
     Long maxEvents;
 
+    /** About three years: a longer timeout would overflow the deadline's nanoseconds. */
+    static final double MAX_TIMEOUT_S = 1e8;
+
     @Option(names = "--timeout-s", paramLabel = "S", description = "Exit after S seconds (default: never).")
     Double timeoutSeconds;
 
@@ -59,8 +62,9 @@ final class TailCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (maxEvents != null && maxEvents < 1 || timeoutSeconds != null && timeoutSeconds <= 0) {
-            throw new ParameterException(commandSpec.commandLine(), "--max-events and --timeout-s must be positive");
+        if (maxEvents != null && maxEvents < 1 || timeoutSeconds != null && !(timeoutSeconds > 0 && timeoutSeconds <= MAX_TIMEOUT_S)) {
+            throw new ParameterException(commandSpec.commandLine(), "--max-events must be positive and --timeout-s in (0, "
+                    + MAX_TIMEOUT_S + "]");
         }
         String name = topic != null ? topic
                 : deadLetters ? ServiceConfig.Key.TOPIC_DLQ.defaultValue() : ServiceConfig.Key.TOPIC_EMOTIONS.defaultValue();
@@ -69,6 +73,9 @@ final class TailCommand implements Callable<Integer> {
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // Waiting for a topic must not create it with the broker's defaults (one partition, 1 MB
+        // records): the service creates its topics with its own settings, and never changes them.
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         long deadline = timeoutSeconds == null ? Long.MAX_VALUE : System.nanoTime() + (long) (timeoutSeconds * 1e9);
         long printed = 0;
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {

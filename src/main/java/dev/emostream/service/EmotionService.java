@@ -58,7 +58,7 @@ public final class EmotionService implements AutoCloseable {
             // The model and the VAD first: settings that do not fit them refuse the start before a
             // broker is started or a topic created.
             model = loadModel(config);
-            voice = loadVoiceActivity(config, model.descriptor().featureSpec().hopLength());
+            voice = loadVoiceActivity(config, model.descriptor().featureSpec());
             if (config.embedded()) {
                 String dir = config.get(ServiceConfig.Key.EMBEDDED_DIR);
                 broker = dir.isEmpty()
@@ -107,11 +107,17 @@ public final class EmotionService implements AutoCloseable {
     }
 
     /** The VAD and its settings, or null when vad.enabled is false. */
-    static VoiceActivity loadVoiceActivity(ServiceConfig c, int hopLength) {
+    static VoiceActivity loadVoiceActivity(ServiceConfig c, dev.emostream.features.FeatureSpec spec) {
         if (!c.getBoolean(ServiceConfig.Key.VAD_ENABLED)) {
             LOG.log(System.Logger.Level.INFO, "voice activity detection off: every frame of audio reaches the model");
             return null;
         }
+        if (spec.sampleRate() != SileroVad.SAMPLE_RATE) {
+            // The gate lines the VAD's 16 kHz decisions up with the feature frames (else every stream would fail).
+            throw new IllegalArgumentException("the model's features are at " + spec.sampleRate() + " Hz; voice activity "
+                    + "detection needs a model with " + SileroVad.SAMPLE_RATE + " Hz features (or set vad.enabled=false)");
+        }
+        int hopLength = spec.hopLength();
         VadSettings settings = vadSettings(c);
         // Frames wait in the gate until the VAD decides; the queue limit must leave room for that wait
         // plus the model's queue and a frame (else a stream would be refused until it idles out).

@@ -291,14 +291,16 @@ final class EmotionProcessor implements Processor<String, byte[], String, byte[]
                 }
                 reusesEndedId = true; // a higher number: the id is used for a new stream (forgotten once the frame is taken)
             }
+            // Built before the slot is taken: should building fail, no slot is held by a stream that is not there.
+            StreamSession fresh = new StreamSession(id, frame.getCallId(), frame.getRole(), rate, encoding, channels,
+                    new FeaturePipeline(spec, rate), new StreamState(descriptor, settings.maxQueuedFrames()),
+                    new SpeechGate(vad, spec, framesPerStep, settings.maxQueuedFrames(), rate));
             if (!counters.tryAddStream(settings.maxActiveStreams())) {
                 deadLetter(record, DeadLetterReason.TOO_MANY_STREAMS, "this instance already holds " + settings.maxActiveStreams()
                         + " streams (streams.max.active)");
                 return;
             }
-            session = new StreamSession(id, frame.getCallId(), frame.getRole(), rate, encoding, channels,
-                    new FeaturePipeline(spec, rate), new StreamState(descriptor, settings.maxQueuedFrames()),
-                    new SpeechGate(vad, spec, framesPerStep, settings.maxQueuedFrames(), rate));
+            session = fresh;
             session.lastSequence = seq - 1;
             session.nextEventMs = settings.eventHopMs();
             created = true;

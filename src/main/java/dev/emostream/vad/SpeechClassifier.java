@@ -65,8 +65,9 @@ public final class SpeechClassifier {
 
             @Override
             public void onUtteranceEnd(SpeechClassifier c) {
-                listener.onUtteranceEnd(gate.utterance(), gate.utteranceStartSample(), gate.utteranceEndSample(),
-                        gate.utteranceProbabilities());
+                // Without the VAD the one utterance ends with the audio of the last step.
+                long end = gate.vadEnabled() ? gate.utteranceEndSample() : gate.stepEndSample(state.stepsDone() - 1);
+                listener.onUtteranceEnd(gate.utterance(), gate.utteranceStartSample(), end, gate.utteranceProbabilities());
             }
 
             @Override

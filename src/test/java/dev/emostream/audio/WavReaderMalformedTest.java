@@ -312,6 +312,12 @@ class WavReaderMalformedTest {
 
         WavReader exact = new WavReader(WavReader.Limits.DEFAULT.withMaxDataBytes(DATA_BYTES));
         assertEquals(DATA_BYTES / 2, exact.read(new ByteArrayInputStream(wav)).samples().length);
+
+        // A file's size tells at once: refused before anything is allocated for the data.
+        Path file = Files.write(tmp.resolve("to-end.wav"), wav);
+        AudioFormatException fromFile = assertThrows(AudioFormatException.class, () -> small.read(file));
+        assertContains(fromFile.getMessage(), "holds " + DATA_BYTES + " bytes, more than the limit of " + (DATA_BYTES - 1));
+        assertEquals(DATA_BYTES / 2, exact.read(file).samples().length);
     }
 
     // --- larger inputs, read in several pieces -------------------------------------------

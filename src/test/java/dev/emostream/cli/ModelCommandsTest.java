@@ -39,6 +39,15 @@ class ModelCommandsTest {
         long timeline = lines.stream().filter(l -> TIMELINE.matcher(l).matches()).count();
         assertEquals(5, timeline, r.out()); // 0.5 .. 2.5 s: the 3.0 s step completes only at 3.01 s
         assertTrue(lines.get(lines.size() - 1).startsWith("final: "), r.out());
+        // The one utterance ends with the audio of the last step (2.975 s), not at -1.
+        assertTrue(r.out().contains("utterance 0 ends (0.00-2.98 s)"), r.out());
+    }
+
+    @Test
+    void evalNamesAManifestThatIsADirectory() {
+        CliTestSupport.Result r = CliTestSupport.run("eval", "--manifest", dir.toString(), "--provider", "cpu");
+        assertEquals(1, r.exitCode(), r.err());
+        assertTrue(r.err().contains("is a directory: give the manifest's CSV file"), r.err());
     }
 
     @Test

@@ -84,6 +84,7 @@ class ProduceTailCommandTest {
         assertEquals(2, CliTestSupport.run("produce", "--bootstrap-servers", b()).exitCode());
         assertEquals(2, CliTestSupport.run("produce", "--generate", "1", "--frame-ms", "0").exitCode());
         assertEquals(2, CliTestSupport.run("produce", "--generate", "1", "--encoding", "opus").exitCode());
+        assertEquals(2, CliTestSupport.run("tail", "--timeout-s", "1e10").exitCode(), "a deadline beyond the clock's range");
         CliTestSupport.Result missing = CliTestSupport.run("produce", dir.resolve("missing.wav").toString(), "--bootstrap-servers", b());
         assertEquals(1, missing.exitCode());
         assertTrue(missing.err().contains("no such file"), missing.err());

@@ -66,6 +66,19 @@ class ServiceConfigTest {
     }
 
     @Test
+    void theVadRefusesAModelWhoseFeaturesAreNotAt16kHz() {
+        dev.emostream.features.FeatureSpec bundled = dev.emostream.features.FeatureSpec.bundled();
+        String json = bundled.toJson().replaceAll("\"sample_rate\"\\s*:\\s*16000", "\"sample_rate\":22050");
+        dev.emostream.features.FeatureSpec at22k = dev.emostream.features.FeatureSpec.read(
+                new java.io.ByteArrayInputStream(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)), "test");
+        assertEquals(22050, at22k.sampleRate(), json);
+        ServiceConfig c = ServiceConfig.resolve(Map.of(), Map.of(), Map.of());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EmotionService.loadVoiceActivity(c, at22k));
+        assertTrue(e.getMessage().contains("features are at 22050 Hz"), e.getMessage());
+        assertEquals(null, EmotionService.loadVoiceActivity(ServiceConfig.resolve(Map.of(), Map.of(), Map.of("vad.enabled", "false")), at22k));
+    }
+
+    @Test
     void everyProblemIsNamedAtOnce() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServiceConfig.resolve(
                 Map.of("topic.audio", "bad topic"), Map.of(), Map.of("inference.max.batch", "many", "model.provider", "tpu",
