@@ -186,12 +186,28 @@ public final class EmotionModel implements AutoCloseable {
                 throw new ModelException(onnx + " has no output '" + name + "' (outputs: " + outputs.keySet() + ")");
             }
         }
+        // Sizes the graph fixes must be the descriptor's, or probabilities would be read at wrong offsets.
+        checkLastDimension(onnx, "output", descriptor.probabilitiesOutput(), outputs, descriptor.classCount(), "labels");
+        checkLastDimension(onnx, "input", descriptor.featuresInput(), inputs, descriptor.featureSpec().featureCount(),
+                "feature spec's values per frame");
         String embedded = session.getMetadata().getCustomMetadata().get(ModelDescriptor.METADATA_KEY);
         if (embedded != null) {
             ModelDescriptor inGraph = ModelDescriptor.parse(embedded, onnx + " metadata");
             if (!inGraph.equals(descriptor)) {
                 throw new ModelException(onnx + " carries a different descriptor (version "
                         + inGraph.modelVersion() + ") than its JSON (version " + descriptor.modelVersion() + ")");
+            }
+        }
+    }
+
+    private static void checkLastDimension(String onnx, String kind, String name, Map<String, NodeInfo> nodes, int expected,
+                                           String what) {
+        if (nodes.get(name).getInfo() instanceof ai.onnxruntime.TensorInfo t) {
+            long[] shape = t.getShape();
+            long last = shape.length == 0 ? -1 : shape[shape.length - 1];
+            if (last > 0 && last != expected) {
+                throw new ModelException(onnx + ": " + kind + " '" + name + "' has " + last + " values per step, but the descriptor's "
+                        + what + " are " + expected);
             }
         }
     }

@@ -87,9 +87,17 @@ public record ModelDescriptor(
     /** ONNX metadata key holding this descriptor as JSON. */
     public static final String METADATA_KEY = "emostream.model";
 
-    private static final ObjectMapper JSON = new ObjectMapper()
+    // As strict as FeatureSpec's own reader: its fields are parsed here too (160.9 is no hop length).
+    private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .withCoercionConfigDefaults(config -> config
+                    .setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.String,
+                            com.fasterxml.jackson.databind.cfg.CoercionAction.Fail)
+                    .setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.EmptyString,
+                            com.fasterxml.jackson.databind.cfg.CoercionAction.Fail))
+            .build();
 
     public ModelDescriptor {
         List<String> problems = new ArrayList<>();
@@ -101,6 +109,12 @@ public record ModelDescriptor(
         }
         if (state == null || state.isEmpty()) {
             problems.add("no state tensors (a streaming model carries at least the LSTM's h and c)");
+        }
+        if (featureSpec == null) {
+            problems.add("no feature_spec");
+        }
+        if (onnxFile == null || onnxFile.isBlank()) {
+            problems.add("no onnx_file");
         }
         if (featureSpec != null) {
             double expected = framesPerStep * featureSpec.frameStepSeconds();

@@ -76,6 +76,13 @@ class EmotionModelLoadingTest {
     }
 
     @Test
+    void refusesADescriptorWithMoreLabelsThanTheGraphHasOutputs() throws IOException {
+        Path json = copyModel(shippedJson().replace("\"surprised\"", "\"surprised\", \"bored\""));
+        ModelException e = assertThrows(ModelException.class, () -> EmotionModel.load(json, ExecutionProvider.CPU, 1));
+        assertTrue(e.getMessage().contains("has 8 values per step, but the descriptor's labels are 9"), e.getMessage());
+    }
+
+    @Test
     void refusesAMissingOnnxFileAndWrongTensorNames() throws IOException {
         Path json = dir.resolve("m.json");
         Files.writeString(json, shippedJson());
@@ -91,6 +98,25 @@ class EmotionModelLoadingTest {
     void malformedDescriptorsAreRefused() {
         assertThrows(ModelException.class, () -> ModelDescriptor.parse("{}", "test"));
         assertThrows(ModelException.class, () -> ModelDescriptor.parse("not json", "test"));
+        // The shipped descriptor with one field spoiled at a time: each refused as a ModelException, naming it.
+        String good;
+        try {
+            good = java.nio.file.Files.readString(java.nio.file.Path.of(System.getProperty("emostream.projectDir", "."),
+                    "models", "emotion-crnn.json"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertEquals(8, ModelDescriptor.parse(good, "test").labels().size(), "the unspoiled descriptor parses");
+        for (String[] spoil : new String[][] {
+            {"\"hop_length\"\\s*:\\s*160", "\"hop_length\": 160.9", "hop_length"},
+            {"\"n_mels\"\\s*:\\s*64", "\"n_mels\": \"64\"", "n_mels"},
+            {"\"onnx_file\"\\s*:\\s*\"[^\"]*\"", "\"onnx_file\": null", "onnx_file"},
+            {"\"feature_spec\"\\s*:\\s*\\{[^}]*\\}", "\"feature_spec\": null", "feature_spec"}}) {
+            String bad = good.replaceFirst(spoil[0], spoil[1]);
+            assertTrue(!bad.equals(good), spoil[0]);
+            ModelException e = assertThrows(ModelException.class, () -> ModelDescriptor.parse(bad, "test"), spoil[1]);
+            assertTrue(e.getMessage().contains(spoil[2]), e.getMessage());
+        }
         assertThrows(IllegalArgumentException.class, () -> ExecutionProvider.parse("tpu"));
         assertEquals(ExecutionProvider.CUDA, ExecutionProvider.parse(" Cuda "));
     }
