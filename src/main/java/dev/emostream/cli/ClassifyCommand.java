@@ -60,6 +60,7 @@ final class ClassifyCommand implements Callable<Integer> {
         float[] mono = audio.mono(channel);
         try (EmotionModel model = modelOptions.load(commandSpec, 1);
              SileroVad vad = vadOptions.load()) {
+            vadOptions.checkQueue(commandSpec, modelOptions.maxQueuedFrames, model.descriptor().featureSpec().hopLength());
             ModelDescriptor d = model.descriptor();
             List<String> labels = d.labels();
             int rate16k = d.featureSpec().sampleRate();

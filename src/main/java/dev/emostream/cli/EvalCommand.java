@@ -124,6 +124,7 @@ final class EvalCommand implements Callable<Integer> {
         Path base = audioDir != null ? audioDir : manifest.toAbsolutePath().getParent();
         try (EmotionModel model = modelOptions.load(commandSpec, 1);
              SileroVad vad = vadOptions.load()) {
+            vadOptions.checkQueue(commandSpec, modelOptions.maxQueuedFrames, model.descriptor().featureSpec().hopLength());
             ModelDescriptor d = model.descriptor();
             List<String> labels = d.labels();
             boolean[] allowed = new boolean[labels.size()];

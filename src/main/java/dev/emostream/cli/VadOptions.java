@@ -27,6 +27,16 @@ final class VadOptions {
         return noVad ? null : SileroVad.loadBundled(1);
     }
 
+    /** Refuses a --max-queued-frames too small for the VAD's decision wait (as the service does for its setting). */
+    void checkQueue(picocli.CommandLine.Model.CommandSpec command, int maxQueuedFrames, int hopLength) {
+        long needed = settings().minQueuedFrames(hopLength);
+        if (!noVad && maxQueuedFrames < needed) {
+            throw new picocli.CommandLine.ParameterException(command.commandLine(), "--max-queued-frames is " + maxQueuedFrames
+                    + "; with the VAD up to " + (needed - 200) + " frames wait for its decision: give at least " + needed
+                    + " (or --no-vad)");
+        }
+    }
+
     /** The service's default VAD settings, with the state carried across utterances if asked. */
     VadSettings settings() {
         VadSettings s = VadSettings.DEFAULTS.withResetPerUtterance(!vadCarryState);

@@ -123,7 +123,7 @@ public final class EmotionService implements AutoCloseable {
         // plus the model's queue and a frame (else a stream would be refused until it idles out).
         int frames = c.getInt(ServiceConfig.Key.STREAM_MAX_QUEUED_FRAMES);
         long undecided = settings.maxUndecidedSamples() / hopLength + 1;
-        long needed = undecided + 200;
+        long needed = settings.minQueuedFrames(hopLength);
         if (frames < needed) {
             throw new IllegalArgumentException("stream.max.queued.frames is " + frames + "; with these vad.* settings (min speech "
                     + settings.minSpeechMs() + " ms, min silence " + settings.minSilenceMs() + " ms) up to "

@@ -105,6 +105,15 @@ public record VadSettings(double threshold, double negativeThreshold, int minSpe
     }
 
     /**
+     * The fewest feature frames a stream's queue must hold with these settings: the frames that can
+     * wait for a decision, plus room for the model's queue and a frame (else a stream would be
+     * refused while the VAD makes up its mind).
+     */
+    public long minQueuedFrames(int hopLength) {
+        return maxUndecidedSamples() / hopLength + 1 + 200;
+    }
+
+    /**
      * Mean square sample value below which a window is quiet (0 without a floor). Compared as
      * sum of squares < this * window length, so digital silence is always quiet when a floor is set.
      */

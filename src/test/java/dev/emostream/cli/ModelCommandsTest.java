@@ -44,6 +44,16 @@ class ModelCommandsTest {
     }
 
     @Test
+    void aQueueTooSmallForTheVadsDecisionWaitIsAUsageError() throws IOException {
+        Path file = wav("short.wav", 16_000, 0.5, 2);
+        CliTestSupport.Result r = CliTestSupport.run("classify", file.toString(), "--provider", "cpu", "--max-queued-frames", "64");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("wait for its decision: give at least"), r.err());
+        assertEquals(0, CliTestSupport.run("classify", file.toString(), "--provider", "cpu", "--max-queued-frames", "64", "--no-vad")
+                .exitCode(), "without the VAD nothing waits for a decision");
+    }
+
+    @Test
     void evalNamesAManifestThatIsADirectory() {
         CliTestSupport.Result r = CliTestSupport.run("eval", "--manifest", dir.toString(), "--provider", "cpu");
         assertEquals(1, r.exitCode(), r.err());
