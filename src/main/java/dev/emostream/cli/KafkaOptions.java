@@ -12,6 +12,35 @@ final class KafkaOptions {
                     + ", the broker 'emostream run' embeds).")
     String bootstrapServers;
 
+    /**
+     * Waits until {@code topic} exists (the service creates its topics), up to {@code timeout}. Asked
+     * through the admin API, which never creates a topic: a client that does (a producer, a consumer
+     * by default) would create it with the broker's defaults, one partition and 1 MB records, and
+     * the service never changes a topic that exists.
+     *
+     * @throws IllegalStateException if it does not appear in time
+     */
+    void awaitTopic(String topic, java.time.Duration timeout) throws InterruptedException {
+        long until = System.nanoTime() + timeout.toNanos();
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of(
+                org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()))) {
+            while (true) {
+                try {
+                    if (admin.listTopics().names().get(10, java.util.concurrent.TimeUnit.SECONDS).contains(topic)) {
+                        return;
+                    }
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // the cluster is not reachable (yet): retried until the deadline, then reported below
+                }
+                if (System.nanoTime() > until) {
+                    throw new IllegalStateException("topic " + topic + " does not exist on " + bootstrap()
+                            + " (is 'emostream run' started? it creates its topics)");
+                }
+                Thread.sleep(500);
+            }
+        }
+    }
+
     String bootstrap() {
         if (bootstrapServers != null && !bootstrapServers.isBlank()) {
             return bootstrapServers;

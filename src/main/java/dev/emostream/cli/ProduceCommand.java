@@ -69,6 +69,10 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--topic", paramLabel = "TOPIC", description = "Audio topic (default: " + "emostream.audio" + ").")
     String topic = ServiceConfig.Key.TOPIC_AUDIO.defaultValue();
 
+    @Option(names = "--topic-wait-s", paramLabel = "S", defaultValue = "30",
+            description = "How long to wait for the topic to exist (the service creates it; produce never does). Default: ${DEFAULT-VALUE}.")
+    int topicWaitSeconds;
+
     @Mixin
     KafkaOptions kafka;
 
@@ -81,6 +85,9 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (topicWaitSeconds < 0 || topicWaitSeconds > 3600) {
+            throw new ParameterException(commandSpec.commandLine(), "--topic-wait-s must be in [0, 3600], got " + topicWaitSeconds);
+        }
         if (frameMs < 1 || frameMs > 1_000) {
             // Longer frames would pass the service's frame.max.bytes (256 KiB) at high rates anyway.
             throw new ParameterException(commandSpec.commandLine(), "--frame-ms must be in [1, 1000], got " + frameMs);
@@ -114,6 +121,7 @@ final class ProduceCommand implements Callable<Integer> {
         props.put(ProducerConfig.LINGER_MS_CONFIG, realtime ? 0 : 5);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000);
+        kafka.awaitTopic(topic, java.time.Duration.ofSeconds(topicWaitSeconds));
         long frames = 0;
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
             frames = send(producer, sources, forced, out);

@@ -1,6 +1,7 @@
 package dev.emostream.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.emostream.audio.DemoSignal;
@@ -77,6 +78,18 @@ class ProduceTailCommandTest {
         CliTestSupport.Result tail = CliTestSupport.run("tail", "--dead-letters", "--from-beginning", "--max-events", "1",
                 "--timeout-s", "60", "--bootstrap-servers", b());
         assertTrue(tail.out().startsWith("key odd  unsupported_sample_rate: sample rate 12000 Hz"), tail.out());
+    }
+
+    @Test
+    void produceNeverCreatesTheTopicItWritesTo() throws Exception {
+        CliTestSupport.Result r = CliTestSupport.run("produce", "--generate", "0.2", "--topic", "no-such-topic", "--topic-wait-s", "1",
+                "--bootstrap-servers", b());
+        assertEquals(1, r.exitCode(), r.err());
+        assertTrue(r.err().contains("topic no-such-topic does not exist"), r.err());
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of(
+                org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, b()))) {
+            assertFalse(admin.listTopics().names().get(10, java.util.concurrent.TimeUnit.SECONDS).contains("no-such-topic"));
+        }
     }
 
     @Test
