@@ -7,6 +7,7 @@ With --holdout, the named speakers are never seen in training and the script rep
 them at the end (speaker-independent evaluation). Without it, everything trains the model to ship.
 """
 import argparse
+import copy
 import json
 import math
 import random
@@ -63,7 +64,6 @@ class WeightAverage:
     under the recipe's own learning-rate schedule). The averaged copy is what gets evaluated/exported."""
 
     def __init__(self, model, decay=None, start_epoch=None):
-        import copy
         self.model = copy.deepcopy(model)
         self.decay, self.start_epoch, self.count = decay, start_epoch, 0
         for p in self.model.parameters():

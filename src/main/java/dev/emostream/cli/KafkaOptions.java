@@ -1,5 +1,12 @@
 package dev.emostream.cli;
 
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import picocli.CommandLine.Option;
 
 /** Where the Kafka clients of produce and tail connect. */
@@ -20,16 +27,15 @@ final class KafkaOptions {
      *
      * @throws IllegalStateException if it does not appear in time
      */
-    void awaitTopic(String topic, java.time.Duration timeout) throws InterruptedException {
+    void awaitTopic(String topic, Duration timeout) throws InterruptedException {
         long until = System.nanoTime() + timeout.toNanos();
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of(
-                org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()))) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()))) {
             while (true) {
                 try {
-                    if (admin.listTopics().names().get(10, java.util.concurrent.TimeUnit.SECONDS).contains(topic)) {
+                    if (admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(topic)) {
                         return;
                     }
-                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                } catch (ExecutionException | TimeoutException e) {
                     // the cluster is not reachable (yet): retried until the deadline, then reported below
                 }
                 if (System.nanoTime() > until) {
