@@ -18,11 +18,11 @@ LABELS = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "sur
 
 class StreamingCRNN(nn.Module):
     def __init__(self, n_features=64, n_classes=len(LABELS), stack=4, channels=(32, 32), embed=256,
-                 hidden=192, dropout=0.2, stream_norm=False, norm_prior=300.0, lstm_layers=1):
+                 hidden=192, dropout=0.2, stream_norm=False, norm_prior=300.0, lstm_layers=1, context_steps=0):
         super().__init__()
         self.config = dict(n_features=n_features, n_classes=n_classes, stack=stack, channels=list(channels),
                            embed=embed, hidden=hidden, dropout=dropout, stream_norm=stream_norm,
-                           norm_prior=norm_prior, lstm_layers=lstm_layers)
+                           norm_prior=norm_prior, lstm_layers=lstm_layers, context_steps=context_steps)
         self.n_features = n_features
         self.stack = stack
         self.hidden = hidden
@@ -32,11 +32,15 @@ class StreamingCRNN(nn.Module):
         self.register_buffer("std", torch.ones(n_features))
         c1, c2 = channels
         views = 2 if stream_norm else 1
+        self.step_channels = stack * views
         # Convolutions along frequency only, over the `stack` frames of one step taken as input
         # channels: a step sees 40 ms of context and nothing of its neighbours, so there is no
         # convolution state to carry across chunks, and the conv runs once per step, not per frame.
+        # With context_steps K the convolutions also see the K steps before (their frames as more
+        # input channels: (K + 1) x 40 ms); those steps' inputs are then a state tensor, "ctx".
+        self.context_steps = context_steps
         self.freq_conv = nn.Sequential(
-            nn.Conv1d(stack * views, c1, 5, padding=2), nn.BatchNorm1d(c1), nn.ReLU(), nn.MaxPool1d(2),
+            nn.Conv1d(self.step_channels * (context_steps + 1), c1, 5, padding=2), nn.BatchNorm1d(c1), nn.ReLU(), nn.MaxPool1d(2),
             nn.Conv1d(c1, c2, 5, padding=2), nn.BatchNorm1d(c2), nn.ReLU(), nn.MaxPool1d(2),
         )
         self.embed = nn.Sequential(nn.Dropout(dropout), nn.Linear(c2 * (n_features // 4), embed), nn.ReLU())
@@ -50,6 +54,8 @@ class StreamingCRNN(nn.Module):
         names = [("h0", "hn"), ("c0", "cn")]
         if self.stream_norm:
             names += [("norm_sum0", "norm_sum"), ("norm_count0", "norm_count")]
+        if self.context_steps:
+            names += [("ctx0", "ctx")]
         return names
 
     def initial_state(self, batch):
@@ -57,6 +63,9 @@ class StreamingCRNN(nn.Module):
         state = [h, h.clone()]
         if self.stream_norm:
             state += [torch.zeros(batch, self.n_features), torch.zeros(batch, 1)]
+        if self.context_steps:
+            # The previous steps' normalised inputs; zeros (the global mean) before the first step.
+            state += [torch.zeros(batch, self.context_steps * self.step_channels * self.n_features)]
         return tuple(state)
 
     def forward(self, features, *state, lengths=None):
@@ -78,8 +87,16 @@ class StreamingCRNN(nn.Module):
             local = (features - running) / self.std
             x = torch.stack([x, local], dim=2).reshape(b, t * 2, f)                     # frame-major views
             new_norm = (csum[:, -1, :], count[:, -1, :])
-        views = 2 if self.stream_norm else 1
-        x = x.reshape(b * s, self.stack * views, f)
+        c = self.step_channels
+        new_ctx = ()
+        if self.context_steps:
+            k = self.context_steps
+            seq = torch.cat([state[-1].reshape(b, k, c, f), x.reshape(b, s, c, f)], dim=1)   # [B, K+S, C, F]
+            # step i sees steps i-K..i, oldest first, as (K+1)*C input channels
+            x = torch.cat([seq[:, j:j + s] for j in range(k + 1)], dim=2)                   # [B, S, (K+1)C, F]
+            new_ctx = (seq[:, s:].reshape(b, k * c * f),)
+            c = c * (k + 1)
+        x = x.reshape(b * s, c, f)
         if lengths is None:
             x = self.freq_conv(x)                                       # [B*S, C, F/4]
         else:
@@ -88,7 +105,7 @@ class StreamingCRNN(nn.Module):
             x = conv.new_zeros((b * s,) + conv.shape[1:]).index_put((valid.nonzero()[:, 0],), conv)
         x = self.embed(x.reshape(b, s, -1))
         y, (hn, cn) = self.lstm(x, (state[0], state[1]))
-        return (self.head(y), hn, cn) + new_norm
+        return (self.head(y), hn, cn) + new_norm + new_ctx
 
 
 class ExportWrapper(nn.Module):

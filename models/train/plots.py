@@ -17,18 +17,19 @@ import numpy as np  # noqa: E402
 def curves(history_file, out):
     history = json.loads(open(history_file).read())
     epochs = [h["epoch"] for h in history]
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(epochs, [h["loss"] for h in history], label="training loss (every step)")
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    lines = ax.plot(epochs, [h["loss"] for h in history], label="training loss (every step)")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     held = [(h["epoch"], h["heldout"]["accuracy"]) for h in history if "heldout" in h]
     if held:
         ax2 = ax.twinx()
-        ax2.plot(*zip(*held), "o-", color="tab:orange", label="held-out accuracy (8 labels, all held-out clips)")
+        lines += ax2.plot(*zip(*held), "o-", color="tab:orange", label="held-out accuracy (8 labels, all held-out clips)")
         ax2.set_ylabel("accuracy")
         ax2.set_ylim(0, 1)
-        ax2.legend(loc="upper right")
-    ax.legend(loc="upper left")
+    # one legend for both axes, below the plot: two legends inside it covered each other and the curves
+    ax.legend(lines, [l.get_label() for l in lines], loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2,
+              fontsize="small", frameon=False)
     ax.set_title("training")
     fig.tight_layout()
     fig.savefig(out, dpi=110)

@@ -252,7 +252,8 @@ def main():
     ap.add_argument("--features-dir", required=True)
     ap.add_argument("--out-dir", required=True)
     ap.add_argument("--holdout", default="", help="speakers never trained on, e.g. 'ravdess:01,02;nemo:EB0'")
-    ap.add_argument("--epochs", type=int, default=32, help="default 32 (0.3.0); 0.1.0 and 0.2.0 had 24")
+    ap.add_argument("--epochs", type=int, default=40,
+                    help="default 40 (0.4.0); 0.3.0 and 0.3.1 had 32, 0.1.0 and 0.2.0 24")
     ap.add_argument("--clips-per-epoch", type=int, default=8000)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -263,6 +264,8 @@ def main():
                     help="global normalisation only (default: also the running per-stream mean)")
     ap.add_argument("--hidden", type=int, default=192, help="LSTM size")
     ap.add_argument("--lstm-layers", type=int, default=1, help="stacked LSTM layers (0.3.0: 1)")
+    ap.add_argument("--context-steps", type=int, default=0,
+                    help="steps before each step that its convolutions also see (0.4.0: 0); carried as state")
     ap.add_argument("--bn-steps", choices=["valid", "all"], default="valid",
                     help="BatchNorm batch statistics over the clips' valid steps (default, 0.3.1) or over every "
                          "step, padding included (all: 0.3.0 and before)")
@@ -332,7 +335,8 @@ def main():
 
     device = torch.device(args.device)
     model = StreamingCRNN(n_features=train[0].features.shape[1], stream_norm=args.stream_norm,
-                          hidden=args.hidden, dropout=args.dropout, lstm_layers=args.lstm_layers)
+                          hidden=args.hidden, dropout=args.dropout, lstm_layers=args.lstm_layers,
+                          context_steps=args.context_steps)
     mean, std = feature_stats(train)
     model.mean.copy_(torch.from_numpy(mean))
     model.std.copy_(torch.from_numpy(std))

@@ -6,8 +6,8 @@
 #   models/train/train.sh [VERSION [FOLD]]   # WORK=/tmp/emostream-train by default
 #
 # With FOLD (1-5, see folds.sh) that fold's speakers are held out, as evaluate.sh does; the shipped
-# 0.3.1 is `TRAIN_ARGS="--threads 1" train.sh 0.3.1 1`, so every figure in the model card is on
-# speakers it never heard.
+# 0.4.0 is `TRAIN_ARGS="--threads 1" train.sh 0.4.0 1`, so every figure in the model card is on
+# speakers it never heard (0.3.1: the same with `--epochs 32` added to TRAIN_ARGS).
 #
 # VAD=1 (default) trains on the frames of speech alone (prepare.sh's features-vad: what the service's
 # VAD passes to the model); VAD=0 on every frame, as 0.1.0 and 0.2.0 did.
