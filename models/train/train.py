@@ -300,6 +300,8 @@ def main():
                          "speed-perturbed copy (0.9x or 1.1x, 50/50; prepare.sh with SPEED=1 writes them to "
                          "FEATURES_DIR-speed0.9 and -speed1.1). Default 0 (0.3.0 and before)")
     args = ap.parse_args()
+    if args.context_steps < 0:
+        ap.error("--context-steps must be 0 or more")
     if not 0.0 <= args.speed_prob <= 1.0:
         ap.error("--speed-prob must be in [0, 1]")
     if not 0.0 <= args.telephony_prob <= 1.0:
