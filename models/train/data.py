@@ -20,6 +20,11 @@ class Clip:
     file: str
     telephony: tuple = ()  # the same clip's features through a telephone line (attach_telephony)
     speed: tuple = ()  # the same clip's features played faster or slower (attach_telephony(..., attr="speed"))
+    teacher: tuple = ()  # distillation targets [steps, labels] for (features, *telephony, *speed), in that order
+
+    def variants(self):
+        """Every version of the clip's features, in the order of `teacher`."""
+        return (self.features,) + tuple(self.telephony) + tuple(self.speed)
 
 
 def load(features_dir, corpora=CORPORA):

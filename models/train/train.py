@@ -126,19 +126,21 @@ class Augmenter:
 
 def make_batch(clips, indices, rng, augment, stack, masks, train, telephony_prob=0.0, telephony_rng=None,
                crop_prob=0.5, min_crop=100, speed_prob=0.0, speed_rng=None):
-    feats, labels, lengths, label_masks = [], [], [], []
+    feats, labels, lengths, label_masks, targets = [], [], [], [], []
     for i in indices:
         c = clips[i]
-        x = c.features
+        x, variant = c.features, 0
         if train and telephony_prob > 0 and telephony_rng.random() < telephony_prob and c.telephony:
             # the same clip through a telephone line (mu-law or A-law, 50/50), before the crop and
             # the feature-domain augmentation; a separate generator, so the other draws are
             # those of the clean recipe
-            x = c.telephony[int(telephony_rng.integers(len(c.telephony)))]
+            k = int(telephony_rng.integers(len(c.telephony)))
+            x, variant = c.telephony[k], 1 + k
         elif train and speed_prob > 0 and speed_rng.random() < speed_prob and c.speed:
             # the same clip played 0.9 or 1.1 times as fast (tempo and pitch; the Java resampler),
             # when it is not on the telephone line; its own generator, as above
-            x = c.speed[int(speed_rng.integers(len(c.speed)))]
+            k = int(speed_rng.integers(len(c.speed)))
+            x, variant = c.speed[k], 1 + len(c.telephony) + k
         if train and rng.random() < crop_prob:
             # crops that start at the onset and grow toward the full clip
             n = int(rng.integers(min(len(x), min_crop), len(x) + 1))
@@ -149,6 +151,9 @@ def make_batch(clips, indices, rng, augment, stack, masks, train, telephony_prob
         labels.append(c.label)
         lengths.append(len(x) // stack)
         label_masks.append(masks[c.corpus])
+        if c.teacher:
+            # the model is causal, so a crop's targets are the whole clip's first steps
+            targets.append(c.teacher[variant][:len(x) // stack])
     t = max(max(lengths), 1) * stack
     batch = np.zeros((len(feats), t, feats[0].shape[1]), dtype=np.float32)
     for j, x in enumerate(feats):
@@ -158,8 +163,14 @@ def make_batch(clips, indices, rng, augment, stack, masks, train, telephony_prob
         # reaches a counted step through them; BatchNorm's batch statistics do see padded steps
         # (about 15% of steps) with --bn-steps all, the flaw of the 0.1.0-0.3.0 recipes.
         batch[j, n:] = x[-1] if n else 0
-    return (torch.from_numpy(batch), torch.tensor(labels), torch.tensor(lengths),
-            torch.from_numpy(np.stack(label_masks)))
+    out = (torch.from_numpy(batch), torch.tensor(labels), torch.tensor(lengths),
+           torch.from_numpy(np.stack(label_masks)))
+    if not targets:
+        return out
+    teacher = np.zeros((len(feats), t // stack, targets[0].shape[1]), dtype=np.float32)
+    for j, p in enumerate(targets):
+        teacher[j, :len(p)] = p  # steps past the clip's end are not counted
+    return out + (torch.from_numpy(teacher),)
 
 
 def step_loss(logits, labels, lengths, label_masks, smoothing):
@@ -176,6 +187,59 @@ def step_loss(logits, labels, lengths, label_masks, smoothing):
     return (loss * valid).sum() / valid.sum().clamp(min=1)
 
 
+def distill_loss(logits, teacher_probs, lengths, label_masks, temperature):
+    """KL(teacher || student) at every valid step, both softened by `temperature` and restricted to
+    the clip's corpus labels (as the cross-entropy is), times temperature^2 so its gradients keep
+    the cross-entropy's scale (Hinton et al., 2015)."""
+    b, s, k = logits.shape
+    allowed = label_masks[:, None, :].expand(b, s, k)
+    logq = torch.log_softmax(logits.masked_fill(~allowed, -1e4) / temperature, -1)
+    logp = torch.log(teacher_probs.clamp(min=1e-12))
+    kl = (teacher_probs * (logp - logq)).masked_fill(~allowed, 0.0).sum(-1)   # [B, S]
+    valid = torch.arange(s, device=logits.device)[None, :] < lengths[:, None]
+    return temperature ** 2 * (kl * valid).sum() / valid.sum().clamp(min=1)
+
+
+def load_teacher(path, holdout, device):
+    """A trained model.pt in eval mode; refused unless it was trained with the same --holdout (a
+    teacher that heard the held-out speakers would leak them into the student)."""
+    ckpt = torch.load(path, map_location="cpu")
+    if ckpt["args"].get("holdout", "") != holdout:
+        sys.exit(f"teacher {path} was trained with --holdout '{ckpt['args'].get('holdout', '')}', not '{holdout}'")
+    model = StreamingCRNN(**ckpt["config"])
+    model.load_state_dict(ckpt["state"])
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model.to(device).eval()
+
+
+def attach_teacher_targets(teachers, clips, masks, temperature, device, batch):
+    """Sets clip.teacher: the teachers' mean softened distribution at every step over the clip's
+    corpus labels, for every version of its features (clean, telephone, speed). Computed once, on
+    the features before the feature-domain augmentation (noise, gain, masks): the student learns
+    to give, from augmented audio, what the teachers give from the clean one. Eval mode: no
+    dropout, BatchNorm's running statistics."""
+    variants = [(c, v) for c in clips for v in c.variants()]
+    feats = [v for _, v in variants]
+    total = None
+    for t in teachers:
+        logits = step_logits(t, feats, t.stack, device, batch)
+        probs = []
+        for (c, _), lg in zip(variants, logits):
+            if lg is None:
+                probs.append(np.zeros((0, len(LABELS)), dtype=np.float32))
+                continue
+            lg = np.where(masks[c.corpus], lg, -1e4) / temperature
+            e = np.exp(lg - lg.max(-1, keepdims=True))
+            probs.append(e / e.sum(-1, keepdims=True))
+        total = probs if total is None else [a + b for a, b in zip(total, probs)]
+    k = 0
+    for c in clips:
+        n = len(c.variants())
+        c.teacher = tuple((p / len(teachers)).astype(np.float32) for p in total[k:k + n])
+        k += n
+
+
 def last_step_by(seconds, spec, stack):
     """Index of the last step complete after `seconds` of audio (-1: none), as the Java eval counts."""
     samples = int(seconds * spec["sample_rate"] + 1e-9)
@@ -183,27 +247,35 @@ def last_step_by(seconds, spec, stack):
     return frames // stack - 1
 
 
-def clip_probabilities(model, clips, stack, device, batch):
-    """Per clip (in order; None for a clip shorter than one step), softmax at every step. batch > 1
-    runs clips of similar length together, padded by repeating their last frame: every layer is causal
-    in time and BatchNorm uses its running statistics here, so the valid steps get the same values up
-    to float rounding (batch 1, the default, is the 0.1.0/0.2.0 evaluation exactly)."""
-    out = [None] * len(clips)
-    steps = [len(c.features) // stack for c in clips]
-    order = sorted((i for i in range(len(clips)) if steps[i] > 0), key=lambda i: steps[i])
+@torch.no_grad()
+def step_logits(model, feats, stack, device, batch):
+    """Per feature array (in order; None for one shorter than one step), logits at every step. batch
+    > 1 runs arrays of similar length together, padded by repeating their last frame: every layer is
+    causal in time and BatchNorm uses its running statistics here (the caller sets eval mode), so the
+    valid steps get the same values up to float rounding (batch 1 is the 0.1.0/0.2.0 evaluation exactly)."""
+    out = [None] * len(feats)
+    steps = [len(f) // stack for f in feats]
+    order = sorted((i for i in range(len(feats)) if steps[i] > 0), key=lambda i: steps[i])
     for k in range(0, len(order), batch):
         idx = order[k:k + batch]
         t = max(steps[i] for i in idx) * stack
-        x = np.empty((len(idx), t, clips[idx[0]].features.shape[1]), dtype=np.float32)
+        x = np.empty((len(idx), t, feats[idx[0]].shape[1]), dtype=np.float32)
         for j, i in enumerate(idx):
             n = steps[i] * stack
-            x[j, :n] = clips[i].features[:n]
-            x[j, n:] = clips[i].features[n - 1]
+            x[j, :n] = feats[i][:n]
+            x[j, n:] = feats[i][n - 1]
         state = [s.to(device) for s in model.initial_state(len(idx))]
-        logits = model(torch.from_numpy(x).to(device), *state)[0]
-        p = torch.softmax(logits, -1).cpu().numpy()
+        logits = model(torch.from_numpy(x).to(device), *state)[0].cpu().numpy()
         for j, i in enumerate(idx):
-            out[i] = p[j, :steps[i]]
+            out[i] = logits[j, :steps[i]]
+    return out
+
+
+def clip_probabilities(model, clips, stack, device, batch):
+    """Per clip (in order; None for a clip shorter than one step), softmax at every step."""
+    out = []
+    for lg in step_logits(model, [c.features for c in clips], stack, device, batch):
+        out.append(None if lg is None else torch.softmax(torch.from_numpy(lg), -1).numpy())
     return out
 
 
@@ -299,7 +371,17 @@ def main():
                     help="training only: probability of replacing a clip that is not on the telephone line by a "
                          "speed-perturbed copy (0.9x or 1.1x, 50/50; prepare.sh with SPEED=1 writes them to "
                          "FEATURES_DIR-speed0.9 and -speed1.1). Default 0 (0.3.0 and before)")
+    ap.add_argument("--teacher", default="",
+                    help="comma-separated model.pt files trained on the same split (never on the held-out "
+                         "speakers): the student also learns their mean per-step distribution (distillation)")
+    ap.add_argument("--distill-weight", type=float, default=0.5,
+                    help="with --teacher: the distillation term's share of the loss (the cross-entropy gets the rest)")
+    ap.add_argument("--distill-temp", type=float, default=2.0, help="with --teacher: softmax temperature")
     args = ap.parse_args()
+    if not 0.0 <= args.distill_weight <= 1.0:
+        ap.error("--distill-weight must be in [0, 1]")
+    if args.distill_temp <= 0:
+        ap.error("--distill-temp must be positive")
     if args.context_steps < 0:
         ap.error("--context-steps must be 0 or more")
     if not 0.0 <= args.speed_prob <= 1.0:
@@ -344,6 +426,13 @@ def main():
     model.std.copy_(torch.from_numpy(std))
     model.to(device)
     print(f"{sum(p.numel() for p in model.parameters()):,} parameters", flush=True)
+    teachers = [load_teacher(t, args.holdout, device) for t in args.teacher.split(",") if t]
+    if teachers:
+        t1 = time.time()
+        attach_teacher_targets(teachers, train, masks, args.distill_temp, device, args.eval_batch)
+        print(f"distilling {len(teachers)} teacher(s), weight {args.distill_weight}, T={args.distill_temp} "
+              f"({time.time() - t1:.0f} s for their targets)", flush=True)
+        del teachers
 
     rng = np.random.default_rng(args.seed)
     telephony_rng = np.random.default_rng([args.seed, 1]) if args.telephony_prob > 0 else None
@@ -376,14 +465,17 @@ def main():
         rng.shuffle(batches)
         total, seen, start = 0.0, 0, time.time()
         for bi, idx in enumerate(batches):
-            x, y, lengths, lmask = make_batch(train, idx, rng, augment, model.stack, masks, True,
-                                                args.telephony_prob, telephony_rng, args.crop_prob, args.min_crop,
-                                                args.speed_prob, speed_rng)
+            x, y, lengths, lmask, *target = make_batch(train, idx, rng, augment, model.stack, masks, True,
+                                                        args.telephony_prob, telephony_rng, args.crop_prob,
+                                                        args.min_crop, args.speed_prob, speed_rng)
             if device.type != "cpu":
-                x, y, lengths, lmask = (t.to(device, non_blocking=True) for t in (x, y, lengths, lmask))
+                x, y, lengths, lmask, *target = (t.to(device, non_blocking=True) for t in (x, y, lengths, lmask, *target))
             logits = model(x, *(s.to(device) for s in model.initial_state(len(idx))),
                            lengths=lengths if args.bn_steps == "valid" else None)[0]
             loss = step_loss(logits, y, lengths, lmask, args.smoothing)
+            if target:
+                loss = ((1 - args.distill_weight) * loss
+                        + args.distill_weight * distill_loss(logits, target[0], lengths, lmask, args.distill_temp))
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
