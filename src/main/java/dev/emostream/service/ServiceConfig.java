@@ -202,10 +202,24 @@ public final class ServiceConfig {
             "num.stream.threads", Key.NUM_STREAM_THREADS, "state.dir", Key.STATE_DIR,
             "statestore.cache.max.bytes", Key.CACHE_MAX_BYTES, "application.server", Key.APPLICATION_SERVER);
 
+    /**
+     * The variables Kubernetes adds for every Service of the namespace (service links), e.g.
+     * EMOSTREAM_SERVICE_HOST or EMOSTREAM_PORT_8080_TCP_ADDR for a Service named emostream.
+     */
+    private static final java.util.regex.Pattern SERVICE_LINK = java.util.regex.Pattern.compile(
+            "[A-Z0-9_]*_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT(_[0-9]+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)?)");
+
+    /** Variables of the emostream client commands (`send`), not settings of the service. */
+    private static final java.util.Set<String> CLIENT_VARIABLES = java.util.Set.of("EMOSTREAM_TOKEN");
+
     private static void putAll(Map<String, String> merged, Map<String, String> source, String where, List<String> problems) {
         source.forEach((name, value) -> {
             if (!name.startsWith(KAFKA_PREFIX) && Key.byName(name) == null) {
-                problems.add("unknown setting '" + name + "' (" + where + ")");
+                String hint = where.equals("environment") && SERVICE_LINK.matcher(name).matches()
+                        ? ": it looks like a Kubernetes service link (a Service whose name starts with emostream);"
+                                + " set enableServiceLinks: false in the pod spec, as k8s/base/statefulset.yaml does"
+                        : "";
+                problems.add("unknown setting '" + name + "' (" + where + ")" + hint);
             } else if (name.startsWith(KAFKA_PREFIX) && OWN_KAFKA_KEYS.containsKey(name.substring(KAFKA_PREFIX.length()))) {
                 problems.add("'" + name + "' (" + where + "): set " + OWN_KAFKA_KEYS.get(name.substring(KAFKA_PREFIX.length())).key()
                         + " instead");
@@ -232,7 +246,8 @@ public final class ServiceConfig {
         env.forEach((name, value) -> {
             if (name.startsWith(kafkaEnv)) {
                 map.put(KAFKA_PREFIX + name.substring(kafkaEnv.length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
-            } else if (name.startsWith(ENV_PREFIX) && map.keySet().stream().noneMatch(k -> environmentName(k).equals(name))) {
+            } else if (name.startsWith(ENV_PREFIX) && !CLIENT_VARIABLES.contains(name)
+                    && map.keySet().stream().noneMatch(k -> environmentName(k).equals(name))) {
                 // An EMOSTREAM_ variable that names no setting is a typo: refused like an unknown key.
                 map.put(name, value);
             }

@@ -3,6 +3,7 @@ package dev.emostream.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -179,6 +180,17 @@ class DeploymentFilesTest {
     }
 
     @Test
+    void podsGetNoServiceLinkVariablesWhichTheStrictSettingsWouldRefuse() throws IOException {
+        // Services named emostream* would add EMOSTREAM_SERVICE_HOST, EMOSTREAM_PORT, ...: unknown settings.
+        JsonNode pod = yaml("k8s/base/statefulset.yaml").at("/spec/template/spec");
+        assertFalse(pod.at("/enableServiceLinks").isMissingNode() || pod.at("/enableServiceLinks").asBoolean(),
+                "statefulset.yaml must set enableServiceLinks: false");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ServiceConfig.resolve(Map.of(), Map.of("EMOSTREAM_SERVICE_HOST", "10.0.0.1"), Map.of()));
+        assertTrue(e.getMessage().contains("enableServiceLinks"), e.getMessage());
+    }
+
+    @Test
     void autoscalerAndServiceMonitorTargetTheStatefulSetAndItsHeadlessService() throws IOException {
         JsonNode hpa = yaml("k8s/base/hpa.yaml");
         assertEquals("autoscaling/v2", hpa.get("apiVersion").asText());
@@ -187,7 +199,9 @@ class DeploymentFilesTest {
         // Replicas beyond the audio topic's partitions get no task (the comment in hpa.yaml says so).
         int partitions = ServiceConfig.resolve(Map.of(), podEnvironment(), Map.of()).getInt(Key.TOPIC_PARTITIONS);
         assertTrue(hpa.at("/spec/maxReplicas").asInt() <= partitions, "maxReplicas <= topic.partitions " + partitions);
-        assertTrue(hpa.at("/spec/minReplicas").asInt() <= yaml("k8s/base/statefulset.yaml").at("/spec/replicas").asInt());
+        // The autoscaler owns the count: a count in the StatefulSet would reset it on every apply.
+        assertTrue(yaml("k8s/base/statefulset.yaml").at("/spec/replicas").isMissingNode(), "no replicas in statefulset.yaml");
+        assertTrue(hpa.at("/spec/minReplicas").asInt() >= 1);
 
         // kubectl cannot validate a ServiceMonitor without the Prometheus Operator's CRD, so it is
         // checked here: it must select the headless Service (every pod, ready or not) and only it

@@ -38,6 +38,21 @@ class ServiceConfigTest {
     }
 
     @Test
+    void theClientsTokenVariableIsNoSettingAndServiceLinksGetAHint() {
+        // README's compose section exports EMOSTREAM_TOKEN for `send`; `run` in that shell must start.
+        assertEquals(ServiceConfig.defaults().toString(),
+                ServiceConfig.resolve(Map.of(), Map.of("EMOSTREAM_TOKEN", "t"), Map.of()).toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServiceConfig.resolve(Map.of(),
+                Map.of("EMOSTREAM_SERVICE_HOST", "10.0.0.1", "EMOSTREAM_PORT_8080_TCP_ADDR", "10.0.0.1"), Map.of()));
+        assertTrue(e.getMessage().contains("unknown setting 'EMOSTREAM_SERVICE_HOST' (environment): it looks like a "
+                + "Kubernetes service link"), e.getMessage());
+        assertTrue(e.getMessage().contains("'EMOSTREAM_PORT_8080_TCP_ADDR' (environment): it looks like"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ServiceConfig.resolve(Map.of(),
+                Map.of("EMOSTREAM_EVENT_HOP", "500"), Map.of()));
+        assertFalse(e.getMessage().contains("service link"), e.getMessage());
+    }
+
+    @Test
     void defaultsAreTheDocumentedOnesAndEmbedded() {
         ServiceConfig c = ServiceConfig.defaults();
         assertTrue(c.embedded());
