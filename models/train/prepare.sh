@@ -7,6 +7,8 @@
 # JAR overrides the jar (default target/emostream.jar, built if missing).
 # SPEED=1 also writes speed-perturbed copies (0.9x, 1.1x) to $WORK/<features>-speed0.9/-speed1.1 for
 # train.py --speed-prob.
+# SPEC=FILE computes the features of another spec (default models/feature-spec.json) and FEATURES=NAME
+# writes them to $WORK/NAME and its copies to $WORK/NAME-mulaw etc. (default features-vad or features).
 # VAD=1 (the default, since 0.3.0) writes the frames of speech alone (`features --vad`: what the
 # service's speech gate passes to the model) to $WORK/features-vad and its telephony copies to
 # $WORK/features-vad-mulaw/-alaw; VAD=0 every frame, to $WORK/features (0.1.0, 0.2.0).
@@ -16,12 +18,14 @@ root=$(cd "$here/../.." && pwd)
 data=${DATA:-$root/../shared/data}
 work=${WORK:-/tmp/emostream-train}
 jar=${JAR:-$root/target/emostream.jar}
+spec=${SPEC:-$root/models/feature-spec.json}
 features=features
 vad_flag=()
 if [ "${VAD:-1}" = 1 ]; then
     features=features-vad
     vad_flag=(--vad)
 fi
+features=${FEATURES:-$features}
 
 echo "== decoding $data -> $work/wav"
 "$data/decode.sh" "$work/wav"
@@ -29,11 +33,11 @@ if [ ! -f "$jar" ]; then
     echo "== building $jar"
     (cd "$root" && mvn -q -B -DskipTests package)
 fi
-echo "== features (models/feature-spec.json${vad_flag[*]:+, speech only})"
+echo "== features ($spec${vad_flag[*]:+, speech only})"
 for manifest in "$work"/wav/*/manifest.csv; do
     corpus=$(basename "$(dirname "$manifest")")
     # With VAD=1 a clip without speech fails (exit 3: some files failed); the others are written.
-    java -jar "$jar" features --spec "$root/models/feature-spec.json" --manifest "$manifest" \
+    java -jar "$jar" features --spec "$spec" --manifest "$manifest" \
         ${vad_flag[@]+"${vad_flag[@]}"} -o "$work/$features/$corpus" || { [ $? = 3 ] && [ -n "${vad_flag[*]:-}" ]; }
 done
 # make_copy NAME OPTION...: every corpus's features with extra `emostream features` options, into
@@ -45,13 +49,13 @@ make_copy() {
         corpus=$(basename "$(dirname "$manifest")")
         out="$work/$features-$name/$corpus"
         # decode.sh rewrites the manifests, so "up to date" is by content, not by time
-        stamp="$name ${vad_flag[*]:-} $(cat "$manifest" "$root/models/feature-spec.json" "$jar" | sha256sum | cut -d' ' -f1)"
+        stamp="$name ${vad_flag[*]:-} $(cat "$manifest" "$spec" "$jar" | sha256sum | cut -d' ' -f1)"
         if [ -f "$out/features.csv" ] && [ "$(cat "$out/.prepared" 2>/dev/null)" = "$stamp" ]; then
             echo "$name $corpus: up to date"
             continue
         fi
         rm -f "$out/.prepared"
-        java -jar "$jar" features --spec "$root/models/feature-spec.json" --manifest "$manifest" \
+        java -jar "$jar" features --spec "$spec" --manifest "$manifest" \
             "$@" ${vad_flag[@]+"${vad_flag[@]}"} -o "$out" || { [ $? = 3 ] && [ -n "${vad_flag[*]:-}" ]; }
         echo "$stamp" > "$out/.prepared"
     done

@@ -1,5 +1,6 @@
 package dev.emostream.features;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -27,6 +28,9 @@ import java.util.stream.Collectors;
  * <p>Frame {@code i} covers input samples {@code [i*hop, i*hop + win)}; the window is zero-padded
  * to {@code n_fft}. There is no centring, no pre-emphasis, no dither and no per-utterance
  * normalisation: any of those would make streaming output differ from offline output.
+ *
+ * <p>{@code periodicity} (optional, absent in the shipped spec) appends voice-periodicity bands to
+ * each frame: see {@link PeriodicityAnalysis}.
  */
 public record FeatureSpec(
         @JsonProperty(value = "version", required = true) int version,
@@ -44,7 +48,19 @@ public record FeatureSpec(
         @JsonProperty(value = "log_floor", required = true) double logFloor,
         @JsonProperty(value = "n_mfcc", required = true) int nMfcc,
         @JsonProperty(value = "dct_norm", required = true) String dctNorm,
-        @JsonProperty(value = "output", required = true) String output) {
+        @JsonProperty(value = "output", required = true) String output,
+        @JsonProperty("periodicity") @JsonInclude(JsonInclude.Include.NON_NULL) Periodicity periodicity) {
+
+    /**
+     * Voice-periodicity bands: the frame's normalised autocorrelation (Boersma 1993), its maximum
+     * over {@code bands} log-spaced ranges of lag between the periods of {@code f_max} and
+     * {@code f_min} Hz; {@link PeriodicityAnalysis} computes them.
+     */
+    public record Periodicity(
+            @JsonProperty(value = "bands", required = true) int bands,
+            @JsonProperty(value = "f_min", required = true) double fMin,
+            @JsonProperty(value = "f_max", required = true) double fMax) {
+    }
 
     /** The spec version this extractor computes. */
     public static final int SUPPORTED_VERSION = 1;
@@ -121,13 +137,21 @@ public record FeatureSpec(
         if (!"mfcc".equals(output) && !"log_mel".equals(output)) {
             problems.add("output '" + output + "' (supported: mfcc, log_mel)");
         }
+        if (periodicity != null) {
+            problems.addAll(PeriodicityAnalysis.problems(periodicity, sampleRate, winLength));
+        }
         if (!problems.isEmpty()) {
             throw new FeatureSpecException("unsupported feature spec: " + String.join("; ", problems));
         }
     }
 
-    /** Number of values in one output frame. */
+    /** Number of values in one output frame: the mel or cepstral values, then the periodicity bands. */
     public int featureCount() {
+        return spectralFeatureCount() + (periodicity == null ? 0 : periodicity.bands());
+    }
+
+    /** Number of mel or cepstral values at the start of a frame. */
+    public int spectralFeatureCount() {
         return "mfcc".equals(output) ? nMfcc : nMels;
     }
 
@@ -143,7 +167,12 @@ public record FeatureSpec(
 
     public FeatureSpec withOutput(String newOutput) {
         return new FeatureSpec(version, sampleRate, winLength, hopLength, nFft, window, power, nMels,
-                fMin, fMax, melScale, melNorm, logFloor, nMfcc, dctNorm, newOutput);
+                fMin, fMax, melScale, melNorm, logFloor, nMfcc, dctNorm, newOutput, periodicity);
+    }
+
+    public FeatureSpec withPeriodicity(Periodicity newPeriodicity) {
+        return new FeatureSpec(version, sampleRate, winLength, hopLength, nFft, window, power, nMels,
+                fMin, fMax, melScale, melNorm, logFloor, nMfcc, dctNorm, output, newPeriodicity);
     }
 
     public static FeatureSpec read(Path file) {

@@ -14,7 +14,8 @@ import org.jtransforms.fft.DoubleFFT_1D;
  *
  * <p>Per frame: window, zero-pad to n_fft, real FFT (JTransforms), power (or magnitude) spectrum,
  * sparse mel filterbank, {@code ln(max(mel, log_floor))}, and for MFCC an orthonormal DCT-II
- * (JTransforms, scaled; the first n_mfcc coefficients). All
+ * (JTransforms, scaled; the first n_mfcc coefficients); then, when the spec asks for them, the
+ * voice-periodicity bands ({@link PeriodicityAnalysis}) from the same spectrum. All
  * buffers are allocated once, so steady-state processing allocates nothing.
  *
  * <p>The spectrum and mel energies are computed in double: a float32 FFT's rounding noise sits about
@@ -40,6 +41,8 @@ public final class StreamingFeatureExtractor {
     private final DoubleFFT_1D fft;
     private final MelFilterbank melFilterbank;
     private final DoubleDCT_1D dct; // null for log_mel
+    private final PeriodicityAnalysis periodicity; // null unless the spec asks for it
+    private final int spectralCount;
 
     private final float[] pending;   // samples of the frame being filled, pending[0] is its first sample
     private final double[] fftBuffer;
@@ -73,6 +76,8 @@ public final class StreamingFeatureExtractor {
         this.melFilterbank = kernels.melFilterbank();
         // log_mel needs no DCT; it may then have any number of mel bands (see FeatureSpec).
         this.dct = mfcc ? new DoubleDCT_1D(spec.nMels()) : null;
+        this.periodicity = spec.periodicity() == null ? null : new PeriodicityAnalysis(spec, window, fft);
+        this.spectralCount = spec.spectralFeatureCount();
         this.pending = new float[win];
         this.fftBuffer = new double[nFft];
         this.spectrum = new double[nFft / 2 + 1];
@@ -171,6 +176,9 @@ public final class StreamingFeatureExtractor {
             double im = buf[2 * k + 1];
             spectrum[k] = re * re + im * im;
         }
+        if (periodicity != null) {
+            periodicity.compute(spectrum, output, spectralCount); // from the power spectrum
+        }
         if (magnitude) {
             for (int k = 0; k <= half; k++) {
                 spectrum[k] = Math.sqrt(spectrum[k]);
@@ -184,7 +192,7 @@ public final class StreamingFeatureExtractor {
         if (mfcc) {
             dct.forward(mel, true); // scale=true: the orthonormal DCT-II
         }
-        for (int k = 0; k < output.length; k++) {
+        for (int k = 0; k < spectralCount; k++) {
             output[k] = (float) mel[k];
         }
     }

@@ -155,7 +155,7 @@ class StreamingFeatureExtractorTest {
     void logMelWithAnyNumberOfMelBandsAllocatesNothingPerFrame() {
         // 40 bands: a DCT of that size would allocate per frame, and log_mel must not run one.
         FeatureSpec spec = new FeatureSpec(1, 16000, 400, 160, 512, "hann_periodic", 2.0, 40, 20.0, 7600.0,
-                "slaney", "slaney", 1e-10, 13, "ortho", "log_mel");
+                "slaney", "slaney", 1e-10, 13, "ortho", "log_mel", null);
         assertSteadyStateAllocatesNothing(spec);
     }
 
