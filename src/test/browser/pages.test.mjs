@@ -288,6 +288,19 @@ try {
     check(await strict.locator('[data-testid="alert"]').count() === 0, 'the strict dashboard shows an alert element');
   });
 
+  await step('clearing finished cards keeps their undismissed alerts until dismissed', async () => {
+    const alert = dashboard.locator(`[data-testid="alert"][data-stream-id="${STREAM_ID}"]`);
+    check(await alert.isVisible(), 'the first stream\'s alert should still be up before clearing');
+    const before = await dashboard.locator('[data-testid="alert"]').count();
+    await dashboard.locator('#clear-final').click();
+    check(!(await cardFacts(dashboard, STREAM_ID)).present, 'the finished card should be cleared');
+    check(await alert.isVisible(), 'the alert should outlive its cleared card');
+    check(!(await alert.locator('.alert-show').isVisible()), 'a detached alert has no card to show');
+    await alert.locator('.alert-dismiss').click();
+    await alert.waitFor({ state: 'detached', timeout: 5_000 });
+    check(await dashboard.locator('[data-testid="alert"]').count() === before - 1, 'dismissing removes that alert only');
+  });
+
   await step('no uncaught errors in the pages', async () => {
     check(pageErrors.length === 0, `uncaught page errors:\n  ${pageErrors.join('\n  ')}`);
   });

@@ -233,14 +233,19 @@ function newStream(event) {
     alert: null,           // { sinceMs, nowP, peak, peakMs, dismissed } once the stream has alerted
     card: null,            // DOM refs, created on first render
     banner: null,
+    removed: false,        // its card is gone; an undismissed alert banner may remain
   };
 }
 
 function onEvent(event) {
   if (!event || typeof event.stream_id !== 'string') return;
   let stream = streams.get(event.stream_id);
-  // A finished stream id that sends again is a new session of that id: give it a fresh card.
-  if (stream && stream.final && !event.final) {
+  // A finished stream id that sends again is a new session of that id: give it a fresh card. So is one
+  // whose audio clock went back by more than a second (this page missed the first session's final
+  // event, e.g. while reconnecting): its timeline would otherwise stop at the old session's end.
+  const restarted = stream && !stream.final && Number.isFinite(event.audio_end_ms)
+    && event.audio_end_ms + 1000 < stream.audioMs;
+  if (stream && ((stream.final && !event.final) || restarted)) {
     removeStream(stream);
     stream = null;
   }
@@ -467,7 +472,12 @@ function renderAlert(stream) {
     });
     root.querySelector('.alert-dismiss').addEventListener('click', () => {
       stream.alert.dismissed = true;
-      markDirty(stream);
+      if (streams.get(stream.id) === stream) {
+        markDirty(stream);
+      } else { // the stream's card is gone (removeStream): the banner was all that was left of it
+        root.remove();
+        renderSummary();
+      }
     });
     el.alerts.prepend(root); // newest alert on top
     stream.banner = {
@@ -479,10 +489,11 @@ function renderAlert(stream) {
   const who = stream.role ? `${capitalize(stream.role)}` : 'Stream';
   stream.banner.title.textContent = `${who} ${alertRule.label}`;
   const where = stream.callKey ? `call ${stream.callKey} · stream ${stream.id}` : `stream ${stream.id}`;
-  const state = stream.final ? 'stream ended' : `now ${formatPercent(alert.nowP)}`;
+  const state = stream.final ? 'stream ended' : stream.removed ? 'stream lost' : `now ${formatPercent(alert.nowP)}`;
   stream.banner.detail.textContent =
     `${where} · ${alertRule.label} ${state} · peak ${formatPercent(alert.peak)} at ${formatMs(alert.peakMs)}`;
-  stream.banner.root.classList.toggle('alert-ended', stream.final);
+  stream.banner.root.classList.toggle('alert-ended', stream.final || stream.removed);
+  stream.banner.root.querySelector('.alert-show').hidden = !!stream.removed; // no card left to show
 }
 
 function renderSummary() {
@@ -498,11 +509,18 @@ function renderSummary() {
 
 // ---- housekeeping ----------------------------------------------------------------------------------
 
+/**
+ * Drops a stream's card. An alert that was not dismissed stays (the alert's promise: a supervisor who
+ * looked away still sees it), detached from the card, until its own dismiss button.
+ */
 function removeStream(stream) {
   streams.delete(stream.id);
   dirty.delete(stream);
   stream.card?.root.remove();
-  stream.banner?.root.remove();
+  stream.removed = true;
+  if (stream.banner && stream.alert && !stream.alert.dismissed) renderAlert(stream);
+  else stream.banner?.root.remove();
+  stream.banner = null;
   const group = calls.get(stream.callKey);
   if (group && group.cards.childElementCount === 0) {
     group.section.remove();
