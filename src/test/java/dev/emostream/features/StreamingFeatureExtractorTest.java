@@ -177,7 +177,12 @@ class StreamingFeatureExtractorTest {
 
     @Test
     void streamsOnManyThreadsSharingTheSpecsKernelsGiveTheirOwnFramesExactly() throws Exception {
-        FeatureSpec spec = FeatureSpec.bundled();
+        streamsOnManyThreadsGiveTheirOwnFrames(FeatureSpec.bundled());
+        // the periodicity bands run the shared FFT's inverse too
+        streamsOnManyThreadsGiveTheirOwnFrames(FeatureSpec.bundled().withPeriodicity(new FeatureSpec.Periodicity(24, 80.0, 500.0)));
+    }
+
+    private static void streamsOnManyThreadsGiveTheirOwnFrames(FeatureSpec spec) throws Exception {
         Random random = new Random(5);
         int count = 8;
         float[][] signals = new float[count][];
