@@ -41,6 +41,10 @@ public class FeatureExtractorBenchmark {
     @Param({"mfcc", "log_mel"})
     public String output;
 
+    /** Voice-periodicity bands after the spectral values (0: none, the shipped spec). */
+    @Param({"0"})
+    public int periodicityBands;
+
     private StreamingFeatureExtractor extractor;
     private float[] oneSecond;
     private int chunk;
@@ -50,6 +54,9 @@ public class FeatureExtractorBenchmark {
     @Setup
     public void setUp(Blackhole bh) throws IOException {
         FeatureSpec spec = FeatureSpec.bundled().withOutput(output);
+        if (periodicityBands > 0) {
+            spec = spec.withPeriodicity(new FeatureSpec.Periodicity(periodicityBands, 80.0, 500.0));
+        }
         extractor = new StreamingFeatureExtractor(spec);
         // The espeak-ng speech the reference test and bench/torchaudio_mfcc.py use: same audio.
         float[] speech = readFloats("/features/speech.f32");
