@@ -96,6 +96,12 @@ def feature_spec(features_dir, corpora=CORPORA):
     return first
 
 
+def spectral_columns(spec):
+    """How many leading feature columns are log-mel (or cepstral) values; voice-periodicity bands,
+    when the spec has them, follow."""
+    return spec["n_mfcc"] if spec["output"] == "mfcc" else spec["n_mels"]
+
+
 def corpus_label_masks(clips):
     """Which labels each corpus uses: the loss of its clips is restricted to these, so the model
     never learns that "a Polish speaker is never calm"."""

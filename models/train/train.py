@@ -93,34 +93,45 @@ class WeightAverage:
 
 class Augmenter:
     """Feature-domain augmentation on log-mel energies (ln of power): gain is an additive shift,
-    noise is added in the power domain, SpecAugment masks bands and spans."""
+    noise is added in the power domain, SpecAugment masks bands and spans. Only the first
+    `spectral` columns are log-mel energies; the rest (voice-periodicity bands, when the spec has
+    them) are ratios in [-1, 1] that gain leaves alone, added noise scales toward 0 by the frame's
+    signal share (uncorrelated noise adds to the autocorrelation at lag 0 only), and a time mask
+    sets to 0 (no periodicity)."""
 
-    def __init__(self, clips, rng):
+    def __init__(self, clips, rng, spectral=None):
         self.clips = clips
         self.rng = rng
+        self.spectral = spectral
 
     def __call__(self, x):
         rng = self.rng
         x = x.copy()
-        x += rng.uniform(-2.0, 2.0)  # +-8.7 dB gain
+        s = x.shape[1] if self.spectral is None else self.spectral
+        mel = x[:, :s]  # a view: the writes below go to x
+        mel += rng.uniform(-2.0, 2.0)  # +-8.7 dB gain
         if rng.random() < 0.35:
             snr_db = rng.uniform(5, 30)
             if rng.random() < 0.5:  # babble: another clip's frames
                 other = self.clips[rng.integers(len(self.clips))].features
                 start = rng.integers(max(1, len(other) - len(x)))
-                noise = np.resize(other[start:start + len(x)], x.shape)
+                noise = np.resize(other[start:start + len(x), :s], mel.shape)
             else:  # stationary coloured noise
-                tilt = rng.uniform(-0.05, 0.0) * np.arange(x.shape[1])
-                noise = np.log(rng.exponential(1.0, x.shape)) + tilt
-            shift = (np.log(np.mean(np.exp(x))) - np.log(np.mean(np.exp(noise))) - snr_db / 10 * np.log(10))
-            x = np.logaddexp(x, noise + shift).astype(np.float32)
+                tilt = rng.uniform(-0.05, 0.0) * np.arange(s)
+                noise = np.log(rng.exponential(1.0, mel.shape)) + tilt
+            shift = (np.log(np.mean(np.exp(mel))) - np.log(np.mean(np.exp(noise))) - snr_db / 10 * np.log(10))
+            if s < x.shape[1]:
+                signal = np.exp(mel).sum(1)
+                x[:, s:] *= (signal / (signal + np.exp(noise + shift).sum(1)))[:, None]
+            mel[:] = np.logaddexp(mel, noise + shift)
         for _ in range(2):  # SpecAugment
             w = rng.integers(0, 9)
-            f0 = rng.integers(0, x.shape[1] - w)
-            x[:, f0:f0 + w] = x.mean()
+            f0 = rng.integers(0, s - w)
+            mel[:, f0:f0 + w] = mel.mean()
             w = rng.integers(0, min(20, max(1, len(x) // 8)))
             t0 = rng.integers(0, max(1, len(x) - w))
-            x[t0:t0 + w] = x.mean()
+            mel[t0:t0 + w] = mel.mean()
+            x[t0:t0 + w, s:] = 0.0
         return x
 
 
@@ -437,7 +448,7 @@ def main():
     rng = np.random.default_rng(args.seed)
     telephony_rng = np.random.default_rng([args.seed, 1]) if args.telephony_prob > 0 else None
     speed_rng = np.random.default_rng([args.seed, 2]) if args.speed_prob > 0 else None
-    augment = Augmenter(train, rng)
+    augment = Augmenter(train, rng, data.spectral_columns(spec))
     weights = sampling_weights(train)
     if args.corpus_weight:
         extra = {k: float(v) for k, v in (part.split("=") for part in args.corpus_weight.split(","))}

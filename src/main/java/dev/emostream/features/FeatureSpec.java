@@ -138,7 +138,7 @@ public record FeatureSpec(
             problems.add("output '" + output + "' (supported: mfcc, log_mel)");
         }
         if (periodicity != null) {
-            problems.addAll(PeriodicityAnalysis.problems(periodicity, sampleRate, winLength));
+            problems.addAll(PeriodicityAnalysis.problems(periodicity, sampleRate, winLength, nFft));
         }
         if (!problems.isEmpty()) {
             throw new FeatureSpecException("unsupported feature spec: " + String.join("; ", problems));

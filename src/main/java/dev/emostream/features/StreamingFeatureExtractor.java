@@ -167,6 +167,9 @@ public final class StreamingFeatureExtractor {
         }
         Arrays.fill(buf, win, nFft, 0.0);
         fft.realForward(buf);
+        if (periodicity != null) {
+            periodicity.compute(pending, buf, output, spectralCount);
+        }
         // JTransforms packs the real spectrum as [Re0, Re(n/2), Re1, Im1, Re2, Im2, ...].
         int half = nFft / 2;
         spectrum[0] = buf[0] * buf[0];
@@ -175,9 +178,6 @@ public final class StreamingFeatureExtractor {
             double re = buf[2 * k];
             double im = buf[2 * k + 1];
             spectrum[k] = re * re + im * im;
-        }
-        if (periodicity != null) {
-            periodicity.compute(spectrum, output, spectralCount); // from the power spectrum
         }
         if (magnitude) {
             for (int k = 0; k <= half; k++) {

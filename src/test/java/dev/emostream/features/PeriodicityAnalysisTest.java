@@ -84,6 +84,29 @@ class PeriodicityAnalysisTest {
     }
 
     @Test
+    void aDcOffsetRaisesNoBand() {
+        // A constant correlates with itself at every lag: without removing the frame's mean, an
+        // offset of 0.1 lifts white noise's bands to 0.5-0.7.
+        Random random = new Random(7);
+        float[] noise = new float[8000];
+        for (int i = 0; i < noise.length; i++) {
+            noise[i] = (float) (0.1 + 0.1 * random.nextGaussian());
+        }
+        for (float[] frame : StreamingFeatureExtractor.extractAll(SPEC, noise)) {
+            for (float v : periodicityOf(frame)) {
+                assertTrue(v < 0.4f, "white noise on a DC offset, band " + v);
+            }
+        }
+        float[] voiced = voiced(150, 8000, 8);
+        for (int i = 0; i < voiced.length; i++) {
+            voiced[i] += 0.3f;
+        }
+        for (float[] frame : StreamingFeatureExtractor.extractAll(SPEC, voiced)) {
+            assertTrue(periodicityOf(frame)[bandOf(150)] > 0.9f, Arrays.toString(periodicityOf(frame)));
+        }
+    }
+
+    @Test
     void anyChunkingGivesTheOneShotFrames() {
         float[] x = voiced(130, 16_000, 4);
         float[][] oneShot = StreamingFeatureExtractor.extractAll(SPEC, x);
@@ -133,6 +156,12 @@ class PeriodicityAnalysisTest {
                 () -> base.withPeriodicity(new FeatureSpec.Periodicity(100, 300.0, 400.0)));
         assertTrue(crowded.getMessage().contains("without a whole lag"), crowded.getMessage());
         assertThrows(FeatureSpecException.class, () -> base.withPeriodicity(new FeatureSpec.Periodicity(0, 80.0, 500.0)));
+        // a 512-sample window in a 512-point FFT: lag 256 wraps onto lag 256, the window's middle
+        FeatureSpec wide = FeatureSpec.read(new ByteArrayInputStream(base.toJson().replace("\"win_length\" : 400", "\"win_length\" : 512")
+                .getBytes(StandardCharsets.UTF_8)), "test");
+        FeatureSpecException wrap = assertThrows(FeatureSpecException.class,
+                () -> wide.withPeriodicity(new FeatureSpec.Periodicity(24, 62.5, 500.0)));
+        assertTrue(wrap.getMessage().contains("wrap-around"), wrap.getMessage());
         assertThrows(FeatureSpecException.class, () -> base.withPeriodicity(new FeatureSpec.Periodicity(8, 80.0, 9000.0)));
     }
 }
