@@ -243,7 +243,10 @@ function onEvent(event) {
   // A finished stream id that sends again is a new session of that id: give it a fresh card. So is one
   // whose audio clock went back by more than a second (this page missed the first session's final
   // event, e.g. while reconnecting): its timeline would otherwise stop at the old session's end.
-  const restarted = stream && !stream.final && Number.isFinite(event.audio_end_ms)
+  // Only progress and stream_end events carry the stream's audio clock in audio_end_ms; an utterance's
+  // start and end events carry the utterance's own times, which lie behind it.
+  const clock = event.event_type == null || event.event_type === 'progress' || event.event_type === 'stream_end';
+  const restarted = stream && !stream.final && clock && Number.isFinite(event.audio_end_ms)
     && event.audio_end_ms + 1000 < stream.audioMs;
   if (stream && ((stream.final && !event.final) || restarted)) {
     removeStream(stream);
@@ -256,7 +259,7 @@ function onEvent(event) {
   stream.lastEventAt = Date.now();
   stream.idle = false;
   if (event.role) stream.role = event.role;
-  if (Number.isFinite(event.audio_end_ms)) stream.audioMs = event.audio_end_ms;
+  if (clock && Number.isFinite(event.audio_end_ms)) stream.audioMs = event.audio_end_ms;
   if (Number.isFinite(event.processing_latency_ms)) stream.latencyMs = event.processing_latency_ms;
 
   // Voice activity: events over silence carry speech=false and no label; an utterance's own result
