@@ -1,11 +1,18 @@
-"""Seed 1 (foldse40) vs seed 2 (foldsseed2) vs their clip-posterior average, per fold and corpus
-(train.py's held-out files: end-of-clip decisions over the corpus's labels, RAVDESS over 8)."""
+"""Two trainings' held-out figures and their clip-posterior average, per fold and corpus:
+
+    /usr/bin/python3 compare_seeds.py RUNS_A RUNS_B [RUNS_C]
+
+RUNS_* hold fold-N/heldout-<corpus>.json as train.py writes them (end-of-clip decisions over the
+corpus's labels, RAVDESS over 8); a third set of runs is shown beside, without averaging.
+Made ensemble-5-folds.txt with the 0.4.0 recipe's seed-1 and seed-2 runs."""
 import json
 import sys
 from pathlib import Path
 import numpy as np
 
-A, B = Path(sys.argv[1] if len(sys.argv) > 1 else "/work/emo/foldse40"), Path(sys.argv[2] if len(sys.argv) > 2 else "/work/emo/foldsseed2")
+if len(sys.argv) < 3:
+    sys.exit(__doc__)
+A, B = Path(sys.argv[1]), Path(sys.argv[2])
 C = Path(sys.argv[3]) if len(sys.argv) > 3 else None
 
 def acc(p, y, labels):
