@@ -240,9 +240,8 @@ def attach_teacher_targets(teachers, clips, masks, temperature, device, batch):
             if lg is None:
                 probs.append(np.zeros((0, len(LABELS)), dtype=np.float32))
                 continue
-            lg = np.where(masks[c.corpus], lg, -1e4) / temperature
-            e = np.exp(lg - lg.max(-1, keepdims=True))
-            probs.append(e / e.sum(-1, keepdims=True))
+            lg = torch.from_numpy(np.where(masks[c.corpus], lg, -1e4).astype(np.float32))
+            probs.append(torch.softmax(lg / temperature, -1).numpy())
         total = probs if total is None else [a + b for a, b in zip(total, probs)]
     k = 0
     for c in clips:

@@ -10,8 +10,8 @@ import org.jtransforms.fft.DoubleFFT_1D;
 /**
  * Voice periodicity of one frame, for the pitch and voicing cues that a 64-band mel spectrum blurs.
  *
- * <p>The frame's autocorrelation is the inverse FFT of the power spectrum the extractor already
- * has; dividing it by the analysis window's own autocorrelation (Boersma 1993, the method of Praat's
+ * <p>The frame's autocorrelation is the inverse FFT of its power spectrum, taken from the FFT the
+ * extractor already ran; dividing it by the analysis window's own autocorrelation (Boersma 1993, the method of Praat's
  * pitch tracker) undoes the window's taper, so a periodic frame scores near 1 at its period and
  * its multiples, noise near 0. The output is the maximum of that normalised autocorrelation over
  * {@code bands} log-spaced ranges of lag between 1/f_max and 1/f_min, ordered from the lowest
@@ -137,7 +137,8 @@ final class PeriodicityAnalysis {
     /** What makes a periodicity setting unusable with this window and FFT size; empty when it is usable. */
     static List<String> problems(FeatureSpec.Periodicity p, int sampleRate, int winLength, int nFft) {
         List<String> problems = new ArrayList<>();
-        if (p.bands() < 1 || p.bands() > 128) {
+        boolean bandsInRange = p.bands() >= 1 && p.bands() <= 128;
+        if (!bandsInRange) {
             problems.add("periodicity.bands " + p.bands() + " outside [1, 128]");
         }
         if (!(p.fMin() > 0) || !(p.fMax() > p.fMin()) || p.fMax() > sampleRate / 2.0) {
@@ -153,7 +154,7 @@ final class PeriodicityAnalysis {
             problems.add("periodicity f_min " + p.fMin() + " Hz with n_fft " + nFft + ": n_fft minus the longest lag ("
                     + (int) Math.floor(sampleRate / p.fMin()) + ") must be at least 3/4 of win_length (" + winLength
                     + "), or the FFT's wrap-around distorts the bands; raise n_fft or f_min");
-        } else if (p.bands() >= 1 && p.bands() <= 128) {
+        } else if (bandsInRange) {
             int[] edges = bandEdges(p, sampleRate);
             for (int b = 0; b < p.bands(); b++) {
                 if (edges[b] <= edges[b + 1]) {
