@@ -5,7 +5,7 @@
 RUNS_DIR holds NAME-fN/heldout-<corpus>.json as train.py writes them (sweep.sh's layout), NAME one of
 t1, t2 (plain, seeds 1 and 2: the teachers), p3, p4 (plain, seeds 3 and 4), s3, s4 (seeds 3 and 4
 distilled from t1 + t2 of the same fold). End-of-clip decisions over the corpus's labels (RAVDESS over
-its 8, which are all labels). Made summary.txt."""
+its 8, which are all labels); then RAVDESS recall and confusions, and a prior-balancing bound. Made summary.txt."""
 import json
 import sys
 from pathlib import Path
@@ -92,6 +92,48 @@ def main():
             total += sum(p[2] for p in per)
         if total:
             print(f"{'+'.join(r):14s} " + " ".join(cells) + f" {right / total:.3f}")
+    print()
+    confusion_and_balance(runs)
+
+
+def confusion_and_balance(runs):
+    """RAVDESS over the five folds: per-class recall and the largest confusions of one run and of the
+    four plain seeds averaged; and each run's accuracy when its posteriors are divided by their mean
+    over the fold's clips (so that the average posterior is uniform). That uses the held-out clips'
+    unlabelled outputs (transductive): an upper bound of what a prior correction could give."""
+    labels = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"]
+    def pooled(members):
+        ys, ps = [], []
+        for f in range(1, 6):
+            got = [runs.get((m, f, "ravdess")) for m in members]
+            if any(g is None for g in got):
+                return None, None
+            ys.append(got[0][1])
+            ps.append(sum(g[2] for g in got))
+        return np.concatenate(ys), np.concatenate(ps)
+    for members in (("p3",), ("t1", "t2", "p3", "p4")):
+        y, p = pooled(members)
+        if y is None:
+            continue
+        pred = p.argmax(1)
+        cm = np.zeros((8, 8), int)
+        np.add.at(cm, (y, pred), 1)
+        print(f"{'+'.join(members)}: recall " + ", ".join(f"{labels[i]} {cm[i, i] / cm[i].sum():.2f}" for i in range(8))
+              + f"; disgust predicted {cm[:, 6].sum()} times for {cm[6].sum()} clips")
+        pairs = sorted(((cm[i, j] + cm[j, i], labels[i], labels[j]) for i in range(8) for j in range(i + 1, 8)), reverse=True)
+        print("  largest confusions (both ways): " + ", ".join(f"{a}/{b} {n}" for n, a, b in pairs[:5])
+              + f" of {(pred != y).sum()} errors")
+    for name in sorted({k[0] for k in runs}):
+        base, balanced = [], []
+        for f in range(1, 6):
+            g = runs.get((name, f, "ravdess"))
+            if g is None:
+                break
+            y, p = g[1], g[2]
+            base.append((p.argmax(1) == y).mean())
+            balanced.append(((p / p.mean(0)).argmax(1) == y).mean())
+        if len(base) == 5:
+            print(f"{name}: RAVDESS {np.mean(base):.3f}, posteriors balanced over the fold {np.mean(balanced):.3f}")
 
 
 if __name__ == "__main__":
