@@ -68,12 +68,13 @@ class StreamingCRNN(nn.Module):
             state += [torch.zeros(batch, self.context_steps * self.step_channels * self.n_features)]
         return tuple(state)
 
-    def forward(self, features, *state, lengths=None):
+    def forward(self, features, *state, lengths=None, with_lstm_output=False):
         """features [B, T, F] with T a multiple of stack; state as initial_state() gives it.
         Returns logits [B, T/stack, classes] and the new state tensors. lengths (training only): each
         clip's valid steps; the convolutions then run on those steps alone, so BatchNorm's batch
         statistics never see padding (the steps after a clip's end get zeros, which nothing valid
-        reads: every later layer is causal)."""
+        reads: every later layer is causal). with_lstm_output (training only): the LSTM's output
+        [B, T/stack, hidden] is appended, for train.py's predictive auxiliary loss."""
         b, t, f = features.shape
         s = t // self.stack
         x = (features - self.mean) / self.std
@@ -105,7 +106,7 @@ class StreamingCRNN(nn.Module):
             x = conv.new_zeros((b * s,) + conv.shape[1:]).index_put((valid.nonzero()[:, 0],), conv)
         x = self.embed(x.reshape(b, s, -1))
         y, (hn, cn) = self.lstm(x, (state[0], state[1]))
-        return (self.head(y), hn, cn) + new_norm + new_ctx
+        return (self.head(y), hn, cn) + new_norm + new_ctx + ((y,) if with_lstm_output else ())
 
 
 class ExportWrapper(nn.Module):

@@ -211,6 +211,22 @@ def distill_loss(logits, teacher_probs, lengths, label_masks, temperature):
     return temperature ** 2 * (kl * valid).sum() / valid.sum().clamp(min=1)
 
 
+def apc_loss(head, lstm_out, features, model, lengths, shift):
+    """Autoregressive predictive coding (Chung et al., 2019) as an auxiliary loss: from the LSTM's
+    output at step t, a linear head predicts the normalised features of step t + shift (its
+    `stack` frames), L1 over the steps whose target lies inside the clip. It asks the recurrent
+    state to carry what comes next in the voice, not only the label: a regulariser learnt from
+    the audio itself. The head is not part of the model (nor of the ONNX graph)."""
+    b, s, _ = lstm_out.shape
+    if s <= shift:
+        return lstm_out.sum() * 0.0
+    target = ((features[:, :s * model.stack] - model.mean) / model.std).reshape(b, s, -1)
+    pred = head(lstm_out[:, :s - shift])
+    err = (pred - target[:, shift:]).abs().mean(-1)                          # [B, S - shift]
+    valid = torch.arange(s - shift, device=lstm_out.device)[None, :] + shift < lengths[:, None]
+    return (err * valid).sum() / valid.sum().clamp(min=1)
+
+
 def load_teacher(path, holdout, device):
     """A trained model.pt in eval mode; refused unless it was trained with the same --holdout (a
     teacher that heard the held-out speakers would leak them into the student)."""
@@ -387,6 +403,10 @@ def main():
     ap.add_argument("--distill-weight", type=float, default=0.5,
                     help="with --teacher: the distillation term's share of the loss (the cross-entropy gets the rest)")
     ap.add_argument("--distill-temp", type=float, default=2.0, help="with --teacher: softmax temperature")
+    ap.add_argument("--apc-weight", type=float, default=0.0,
+                    help="weight of the predictive auxiliary loss (0: off, the shipped recipe): the LSTM output "
+                         "also predicts the features --apc-shift steps ahead")
+    ap.add_argument("--apc-shift", type=int, default=2, help="with --apc-weight: steps (40 ms each) ahead")
     args = ap.parse_args()
     if not 0.0 <= args.distill_weight <= 1.0:
         ap.error("--distill-weight must be in [0, 1]")
@@ -453,7 +473,13 @@ def main():
         extra = {k: float(v) for k, v in (part.split("=") for part in args.corpus_weight.split(","))}
         weights = weights * np.array([extra.get(c.corpus, 1.0) for c in train])
         weights = weights / weights.sum()
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay,
+    params = list(model.parameters())
+    apc_head = None
+    if args.apc_weight > 0:
+        apc_head = torch.nn.Linear(args.hidden, model.stack * model.n_features).to(device)
+        params += list(apc_head.parameters())
+        print(f"predictive auxiliary loss: weight {args.apc_weight}, {args.apc_shift} steps ahead", flush=True)
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay,
                             **({"fused": True} if device.type == "cuda" else {}))  # one kernel on a GPU
     steps_per_epoch = args.clips_per_epoch // args.batch
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch,
@@ -480,15 +506,18 @@ def main():
                                                         args.min_crop, args.speed_prob, speed_rng)
             if device.type != "cpu":
                 x, y, lengths, lmask, *target = (t.to(device, non_blocking=True) for t in (x, y, lengths, lmask, *target))
-            logits = model(x, *(s.to(device) for s in model.initial_state(len(idx))),
-                           lengths=lengths if args.bn_steps == "valid" else None)[0]
+            outputs = model(x, *(s.to(device) for s in model.initial_state(len(idx))),
+                            lengths=lengths if args.bn_steps == "valid" else None, with_lstm_output=apc_head is not None)
+            logits = outputs[0]
             loss = step_loss(logits, y, lengths, lmask, args.smoothing)
+            if apc_head is not None:
+                loss = loss + args.apc_weight * apc_loss(apc_head, outputs[-1], x, model, lengths, args.apc_shift)
             if target:
                 loss = ((1 - args.distill_weight) * loss
                         + args.distill_weight * distill_loss(logits, target[0], lengths, lmask, args.distill_temp))
             opt.zero_grad()
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
             sched.step()
             for a in averages.values():
