@@ -34,9 +34,10 @@ import picocli.CommandLine.ParameterException;
  * exactly {@code accuracy=<0..1> macro_f1=<0..1> n=<clips>}.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Streams every clip of a manifest (columns file, emotion) through the model in chunks",
-            "with carried state and prints accuracy, macro-F1, per-class figures, the confusion matrix and",
-            "accuracy after 0.5, 1, 2, 3 s of audio. The clip's decision is the last step's posterior.",
+        description = {"Streams every clip of a manifest through the service's path and reports the accuracy.",
+            "Clips (columns file, emotion) go through the model in chunks with carried state; it prints",
+            "accuracy, macro-F1, per-class figures, the confusion matrix and accuracy after 0.5, 1, 2, 3 s",
+            "of audio. The clip's decision is the last step's posterior.",
             "Last line: accuracy=<0..1> macro_f1=<0..1> n=<clips>."})
 final class EvalCommand implements Callable<Integer> {
     @Option(names = "--manifest", required = true, paramLabel = "M.csv", description = "Manifest with 'file' and 'emotion' columns.")

@@ -52,6 +52,11 @@ final class RunCommand implements Callable<Integer> {
         ServiceConfig config = resolve(System.getenv());
         PrintWriter out = commandSpec.commandLine().getOut();
         if (printConfig) {
+            try {
+                EmotionService.checkFits(config); // what `run` would refuse, it refuses too
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(commandSpec.commandLine(), e.getMessage());
+            }
             out.print(config);
             out.flush();
             return 0;

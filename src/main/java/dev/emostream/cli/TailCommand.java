@@ -143,7 +143,8 @@ final class TailCommand implements Callable<Integer> {
         String who = e.getStreamId() + (e.getCallId() == null ? "" : " (call " + e.getCallId() + ")");
         String what = e.getLabel() == null ? (e.getSpeech() ? "-" : "(silence)")
                 : String.format(Locale.ROOT, "%-9s %.2f", e.getLabel(), e.getConfidence());
-        String n = e.getUtterance() == null ? "?" : String.valueOf(e.getUtterance() + 1);
+        // the event's own number (0 = the stream's first utterance), as in its JSON and in `classify`
+        String n = e.getUtterance() == null ? "?" : String.valueOf(e.getUtterance());
         String kind = switch (e.getEventType()) {
             case "utterance_start" -> "  [utterance " + n + " starts]";
             case "utterance_end" -> "  [utterance " + n + ": its mean]";

@@ -99,6 +99,22 @@ public final class EmotionService implements AutoCloseable {
         }
     }
 
+    /**
+     * The checks {@link #start} makes before it starts anything: the model loads with these settings
+     * and the VAD settings fit it and the queue limit. For `run --print-config`, which must refuse
+     * what `run` would refuse.
+     *
+     * @throws IllegalArgumentException naming the problem
+     */
+    public static void checkFits(ServiceConfig config) {
+        try (EmotionModel model = loadModel(config)) {
+            VoiceActivity voice = loadVoiceActivity(config, model.descriptor().featureSpec());
+            if (voice != null) {
+                voice.model().close();
+            }
+        }
+    }
+
     static EmotionModel loadModel(ServiceConfig config) {
         ExecutionProvider provider = ExecutionProvider.parse(config.get(ServiceConfig.Key.MODEL_PROVIDER));
         int threads = config.getInt(ServiceConfig.Key.MODEL_THREADS);
@@ -124,6 +140,14 @@ public final class EmotionService implements AutoCloseable {
         int frames = c.getInt(ServiceConfig.Key.STREAM_MAX_QUEUED_FRAMES);
         long undecided = settings.maxUndecidedSamples() / hopLength + 1;
         long needed = settings.minQueuedFrames(hopLength);
+        long most = ServiceConfig.Key.STREAM_MAX_QUEUED_FRAMES.max();
+        if (needed > most) {
+            // No queue limit can fit these: say which settings to lower rather than one that cannot be set.
+            throw new IllegalArgumentException("these vad.* settings (min speech " + settings.minSpeechMs() + " ms, min silence "
+                    + settings.minSilenceMs() + " ms, speech pad " + settings.speechPadMs() + " ms) need a stream to queue "
+                    + needed + " feature frames, more than stream.max.queued.frames may be (" + most
+                    + "): lower vad.min.speech.ms, vad.min.silence.ms or vad.speech.pad.ms");
+        }
         if (frames < needed) {
             throw new IllegalArgumentException("stream.max.queued.frames is " + frames + "; with these vad.* settings (min speech "
                     + settings.minSpeechMs() + " ms, min silence " + settings.minSilenceMs() + " ms) up to "

@@ -41,15 +41,15 @@ public final class ServiceConfig {
         INFERENCE_MAX_BATCH("inference.max.batch", "256", "most streams in one ONNX call", 1, 65_536),
         FRAME_MAX_BYTES("frame.max.bytes", "262144", "largest AudioFrame payload; larger ones go to the dead-letter topic (at least gateway.max.message.bytes)", 1, 1 << 20),
         FRAME_MAX_CHANNELS("frame.max.channels", "8", "most interleaved channels in a frame", 1, 32),
-        STREAM_MAX_QUEUED_FRAMES("stream.max.queued.frames", "1000", "feature frames (10 ms each) a stream may hold before inference; a frame that would pass it goes to the dead-letter topic (at most 2000, so a stream's state record stays well under Kafka's 1 MiB record limit)", 64, 2_000),
+        STREAM_MAX_QUEUED_FRAMES("stream.max.queued.frames", "1000", "feature frames (10 ms each) a stream may hold before inference; a frame that would pass it goes to the dead-letter topic (at most 2000, so a stream's state record stays well under Kafka's 1 MiB record limit; with the VAD on, at least what its decision wait needs: 319 at the default vad.* settings, and `run` names the figure for others)", 64, 2_000),
         STREAMS_MAX_ACTIVE("streams.max.active", "10000", "streams one instance holds at once; frames of further new streams go to the dead-letter topic", 1, 10_000_000),
         MODEL_PATH("model.path", "", "model descriptor JSON (the .onnx beside it); empty: the model bundled in the jar"),
         MODEL_PROVIDER("model.provider", "auto", "ONNX Runtime execution provider: auto (CUDA when present), cuda or cpu"),
         MODEL_THREADS("model.threads", "1", "ONNX Runtime intra-op threads per call", 1, 256),
         VAD_ENABLED("vad.enabled", "true", "voice activity detection (Silero VAD): emotion over speech only, utterance start/end events; false: every frame of audio reaches the model"),
-        VAD_THRESHOLD("vad.threshold", "0.3", "speech probability at or above which a 32 ms window is speech (silero-vad's own default is 0.5, which misses much quiet, sad speech)"),
-        VAD_NEGATIVE_THRESHOLD("vad.negative.threshold", "0.2", "speech probability below which a window is silence; between the two thresholds a window continues what is going on (hysteresis)"),
-        VAD_MIN_SPEECH_MS("vad.min.speech.ms", "250", "speech that confirms an utterance (shorter bursts: clicks, coughs, are dropped; the first frames of an utterance wait this long)", 0, 10_000),
+        VAD_THRESHOLD("vad.threshold", "0.3", "speech probability at or above which a 32 ms window is speech (silero-vad's own default is 0.5, which misses much quiet, sad speech) (0.01 to 0.99)"),
+        VAD_NEGATIVE_THRESHOLD("vad.negative.threshold", "0.2", "speech probability below which a window is silence; between the two thresholds a window continues what is going on (hysteresis) (0.01 to 0.99, at most vad.threshold)"),
+        VAD_MIN_SPEECH_MS("vad.min.speech.ms", "250", "speech that confirms an utterance (shorter bursts: clicks, coughs, are dropped; the first frames of an utterance wait this long); with vad.min.silence.ms and vad.speech.pad.ms it sets the frames a stream must be able to queue, so together they must fit stream.max.queued.frames (about 19 s in all at its maximum)", 0, 10_000),
         VAD_MIN_SILENCE_MS("vad.min.silence.ms", "500", "silence that ends an utterance", 32, 10_000),
         VAD_SPEECH_PAD_MS("vad.speech.pad.ms", "100", "audio kept for the model before and after an utterance's speech (at most half of vad.min.silence.ms)", 0, 1_000),
         VAD_RESET_PER_UTTERANCE("vad.reset.per.utterance", "true", "true: the model's state (LSTM and running normalisation) starts afresh with each utterance; false: it carries across utterances (measured worse: see the model card)"),
@@ -70,7 +70,7 @@ public final class ServiceConfig {
         GATEWAY_AUTH_TOKENS("gateway.auth.tokens", "", "accepted bearer tokens, comma-separated"),
         GATEWAY_AUTH_TOKENS_FILE("gateway.auth.tokens.file", "", "file of accepted bearer tokens, one per line (e.g. a mounted secret)"),
         GATEWAY_MAX_MESSAGE_BYTES("gateway.max.message.bytes", "65536", "largest WebSocket message (an audio chunk); larger closes the socket with 1009", 1024, 1 << 20),
-        GATEWAY_RATE_LIMIT_FACTOR("gateway.rate.limit.factor", "2.0", "audio a connection may send per second of wall clock, in seconds (2.0: twice real time)"),
+        GATEWAY_RATE_LIMIT_FACTOR("gateway.rate.limit.factor", "2.0", "audio a connection may send per second of wall clock, in seconds (2.0: twice real time) (0.1 to 1000)"),
         GATEWAY_RATE_BURST_MS("gateway.rate.burst.ms", "2000", "audio a connection may send ahead of the rate limit, in ms (buffered audio sent on connect)", 0, 600_000),
         GATEWAY_IDLE_TIMEOUT_MS("gateway.idle.timeout.ms", "30000", "a WebSocket without any message for this long is closed (4408) and its stream ended", 1000, 86_400_000),
         GATEWAY_MAX_STREAMS("gateway.max.streams", "2000", "audio WebSockets streaming at once through this gateway; more are refused (4503)", 1, 1_000_000),
@@ -79,7 +79,7 @@ public final class ServiceConfig {
         GATEWAY_MAX_INFLIGHT_FRAMES("gateway.max.inflight.frames", "100", "frames of one connection sent to Kafka and not yet acknowledged; at this many the gateway stops reading that socket (TCP back-pressure)", 1, 100_000),
         GATEWAY_FINAL_TIMEOUT_MS("gateway.final.timeout.ms", "15000", "after an end message, how long the gateway waits for the stream's final event before closing the socket", 100, 600_000),
         GATEWAY_ALERT_LABEL("gateway.alert.label", "angry", "label the dashboard raises an alert on"),
-        GATEWAY_ALERT_THRESHOLD("gateway.alert.threshold", "0.6", "probability of the alert label above which the dashboard raises the alert"),
+        GATEWAY_ALERT_THRESHOLD("gateway.alert.threshold", "0.6", "probability of the alert label above which the dashboard raises the alert (0 to 1.01; 1 or more: never)"),
         GATEWAY_ALERT_ROLES("gateway.alert.roles", "customer", "roles (comma-separated) whose streams raise alerts; empty: every role");
 
         private final String name;
@@ -108,6 +108,11 @@ public final class ServiceConfig {
 
         public String key() {
             return name;
+        }
+
+        /** The largest accepted value of a numeric setting. */
+        public long max() {
+            return max;
         }
 
         public String defaultValue() {

@@ -115,5 +115,9 @@ class ProduceTailCommandTest {
         assertTrue(printed.out().contains("event.hop.ms=1000\n"), printed.out());
         assertTrue(printed.out().contains("bootstrap.servers=kafka:9092\n"), printed.out());
         assertEquals("127.0.0.1:" + ServiceConfig.Key.EMBEDDED_PORT.defaultValue(), KafkaOptions.DEFAULT_BOOTSTRAP);
+        // --print-config refuses what run would refuse: here a queue too small for the VAD's decision wait
+        CliTestSupport.Result unfit = CliTestSupport.run("run", "--print-config", "-s", "stream.max.queued.frames=100");
+        assertEquals(2, unfit.exitCode(), unfit.out());
+        assertTrue(unfit.err().contains("stream.max.queued.frames is 100"), unfit.err());
     }
 }

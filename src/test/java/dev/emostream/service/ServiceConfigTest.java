@@ -81,6 +81,16 @@ class ServiceConfigTest {
     }
 
     @Test
+    void vadSettingsNoQueueLimitCanFitNameTheSettingsToLower() {
+        ServiceConfig c = ServiceConfig.resolve(Map.of(), Map.of(), Map.of("vad.min.speech.ms", "10000",
+                "vad.min.silence.ms", "10000", "stream.max.queued.frames", "2000"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> EmotionService.loadVoiceActivity(c, dev.emostream.features.FeatureSpec.bundled()));
+        assertTrue(e.getMessage().contains("more than stream.max.queued.frames may be (2000)"), e.getMessage());
+        assertTrue(e.getMessage().contains("lower vad.min.speech.ms, vad.min.silence.ms or vad.speech.pad.ms"), e.getMessage());
+    }
+
+    @Test
     void theVadRefusesAModelWhoseFeaturesAreNotAt16kHz() {
         dev.emostream.features.FeatureSpec bundled = dev.emostream.features.FeatureSpec.bundled();
         String json = bundled.toJson().replaceAll("\"sample_rate\"\\s*:\\s*16000", "\"sample_rate\":22050");
