@@ -12,7 +12,7 @@
 # VAD=1 (default) trains on the frames of speech alone (prepare.sh's features-vad: what the service's
 # VAD passes to the model); VAD=0 on every frame, as 0.1.0 and 0.2.0 did.
 #
-# Needs: apt-get install opus-tools python3-torch python3-onnx python3-matplotlib; JDK 17 + Maven.
+# Needs: apt-get install opus-tools python3-torch python3-onnx python3-matplotlib libopenblas0-pthread; JDK 17 + Maven.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
