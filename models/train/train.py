@@ -211,20 +211,20 @@ def distill_loss(logits, teacher_probs, lengths, label_masks, temperature):
     return temperature ** 2 * (kl * valid).sum() / valid.sum().clamp(min=1)
 
 
-def warn_if_blas_is_slow(min_gflops=10.0):
+def warn_if_reference_blas():
     """Debian's torch does its matrix products with whatever libblas.so.3 points to. Without OpenBLAS
-    that is the reference BLAS, about 12x slower here (3.7 against 46 GFLOP/s on one thread) and
-    about 5x slower per training step: hours instead of the recipe's 41 minutes. Says so at once."""
-    a = torch.randn(512, 512)
-    a @ a
-    t0 = time.time()
-    for _ in range(4):
-        a @ a
-    gflops = 4 * 2 * 512 ** 3 / max(time.time() - t0, 1e-9) / 1e9
-    if gflops < min_gflops:
-        print(f"WARNING: matrix products run at {gflops:.1f} GFLOP/s per thread: torch is using the reference "
-              "BLAS, which makes training about 5x slower; install OpenBLAS (apt-get install libopenblas0-pthread)",
-              file=sys.stderr, flush=True)
+    that is the reference BLAS (Debian's .../blas/libblas.so.3), about 12x slower here (3.7 against
+    46 GFLOP/s on one thread) and about 5x slower per training step: hours instead of the recipe's
+    41 minutes. Says so at once. By the library loaded (from /proc/self/maps, Linux), not by a timing,
+    which other work on the machine would skew."""
+    torch.ones(8, 8) @ torch.ones(8, 8)  # the BLAS is loaded by now
+    try:
+        libs = {line.split()[-1] for line in Path("/proc/self/maps").read_text().splitlines() if "/" in line}
+    except OSError:
+        return
+    if any("/blas/libblas.so" in lib for lib in libs):  # e.g. /usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0
+        print("WARNING: torch is using the reference BLAS, which makes training about 5x slower; "
+              "install OpenBLAS (apt-get install libopenblas0-pthread)", file=sys.stderr, flush=True)
 
 
 def apc_loss(head, lstm_out, features, model, lengths, shift):
@@ -428,6 +428,10 @@ def main():
         ap.error("--distill-weight must be in [0, 1]")
     if args.distill_temp <= 0:
         ap.error("--distill-temp must be positive")
+    if args.apc_weight < 0:
+        ap.error("--apc-weight must be 0 (off) or more")
+    if args.apc_shift < 1:
+        ap.error("--apc-shift must be 1 or more (0 would predict frames the LSTM has already seen)")
     if args.context_steps < 0:
         ap.error("--context-steps must be 0 or more")
     if not 0.0 <= args.speed_prob <= 1.0:
@@ -444,7 +448,7 @@ def main():
     seed_everything(args.seed)
     torch.set_num_threads(args.threads)
     if args.device == "cpu":
-        warn_if_blas_is_slow()
+        warn_if_reference_blas()
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
@@ -528,11 +532,11 @@ def main():
                             lengths=lengths if args.bn_steps == "valid" else None, with_lstm_output=apc_head is not None)
             logits = outputs[0]
             loss = step_loss(logits, y, lengths, lmask, args.smoothing)
-            if apc_head is not None:
-                loss = loss + args.apc_weight * apc_loss(apc_head, outputs[-1], x, model, lengths, args.apc_shift)
             if target:
                 loss = ((1 - args.distill_weight) * loss
                         + args.distill_weight * distill_loss(logits, target[0], lengths, lmask, args.distill_temp))
+            if apc_head is not None:  # beside the label terms, whatever their mix
+                loss = loss + args.apc_weight * apc_loss(apc_head, outputs[-1], x, model, lengths, args.apc_shift)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)

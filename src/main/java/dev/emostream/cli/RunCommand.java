@@ -53,7 +53,9 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = commandSpec.commandLine().getOut();
         if (printConfig) {
             try {
-                EmotionService.checkFits(config); // what `run` would refuse, it refuses too
+                if (config.runs("service")) {
+                    EmotionService.checkFits(config); // the model and VAD checks `run` makes before it starts anything
+                }
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(commandSpec.commandLine(), e.getMessage());
             }
@@ -89,7 +91,7 @@ final class RunCommand implements Callable<Integer> {
         if (service != null && service.embedded()) {
             out.println("  watch events:   java -jar target/emostream.jar tail" + b);
             out.println("  send speech:    java -jar target/emostream.jar produce YOUR.wav --stream-id call-1/customer --realtime" + b);
-            out.println("  or a generated voice: java -jar target/emostream.jar produce --generate 6 --stream-id demo" + b);
+            out.println("  or a generated voice: java -jar target/emostream.jar produce --generate 3 --stream-id demo --realtime" + b);
             if (app.gateway() != null) {
                 out.println("  or as a voice app over the gateway's WebSocket: java -jar target/emostream.jar send YOUR.wav "
                         + "--url ws://127.0.0.1:" + app.gateway().port() + "/v1/audio");
