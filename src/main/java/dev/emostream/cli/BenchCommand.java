@@ -211,6 +211,10 @@ final class BenchCommand implements Callable<Integer> {
             long vadWindowsBefore = counters == null ? 0 : counters.vadWindows();
             long quietBefore = counters == null ? 0 : counters.vadQuietWindows();
             long bytesBefore = counters == null ? 0 : counters.stateBytes();
+            long modelCallsBefore = counters == null ? 0 : counters.inferenceCalls();
+            long modelStreamsBefore = counters == null ? 0 : counters.inferenceBatchedStreams();
+            long modelNanosBefore = counters == null ? 0 : counters.inferenceNanos();
+            long vadNanosBefore = counters == null ? 0 : counters.vadNanos();
             long start = System.nanoTime();
             Measured m = run.run(n, seconds, warmupSeconds);
             double wall = (System.nanoTime() - start) / 1e9;
@@ -222,12 +226,20 @@ final class BenchCommand implements Callable<Integer> {
                 long vadCalls = counters.vadCalls() - vadCallsBefore;
                 long vadWindows = counters.vadWindows() - vadWindowsBefore;
                 long quiet = counters.vadQuietWindows() - quietBefore;
+                long modelCalls = counters.inferenceCalls() - modelCallsBefore;
+                long modelStreams = counters.inferenceBatchedStreams() - modelStreamsBefore;
+                // Cores busy in the ONNX calls (wall time inside them over the run's wall time): the
+                // model's and the VAD's share of the machine, which a profiler of Java code does not see.
+                double modelCores = (counters.inferenceNanos() - modelNanosBefore) / 1e9 / wall;
+                double vadCores = (counters.vadNanos() - vadNanosBefore) / 1e9 / wall;
                 processed = String.format(java.util.Locale.ROOT, " %s=%d dead_letters=%d state_puts/s=%.0f state_bytes_mean=%.0f state_mb/s=%.1f"
-                                + " vad_windows_per_call=%.1f vad_quiet_windows=%.1f%%",
+                                + " model_calls/s=%.0f model_batch_mean=%.1f model_cores=%.3f"
+                                + " vad_windows_per_call=%.1f vad_quiet_windows=%.1f%% vad_cores=%.3f",
                         framesLabel, counters.framesIn() - before, counters.deadLettersTotal(), puts / wall,
                         puts == 0 ? 0.0 : bytes / (double) puts, bytes / wall / 1e6,
+                        modelCalls / wall, modelCalls == 0 ? 0.0 : modelStreams / (double) modelCalls, modelCores,
                         vadCalls == 0 ? 0.0 : vadWindows / (double) vadCalls,
-                        vadWindows + quiet == 0 ? 0.0 : 100.0 * quiet / (vadWindows + quiet));
+                        vadWindows + quiet == 0 ? 0.0 : 100.0 * quiet / (vadWindows + quiet), vadCores);
             }
             allKept &= m.keptUp();
             out.println(m.summary() + processed + " real_time=" + (m.keptUp() ? "yes" : "no"));

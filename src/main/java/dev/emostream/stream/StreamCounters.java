@@ -17,6 +17,7 @@ public final class StreamCounters {
     private final LongAdder finalEvents = new LongAdder();
     private final LongAdder inferenceCalls = new LongAdder();
     private final LongAdder inferenceStreamSteps = new LongAdder();
+    private final LongAdder inferenceNanos = new LongAdder();
     private final LongAdder vadCalls = new LongAdder();
     private final LongAdder vadWindows = new LongAdder();
     private final LongAdder vadNanos = new LongAdder();
@@ -125,6 +126,7 @@ public final class StreamCounters {
     void inferenceCall(int streams, long nanos) {
         inferenceCalls.increment();
         inferenceStreamSteps.add(streams);
+        inferenceNanos.add(nanos);
         observer.inferenceCall(streams, nanos);
     }
 
@@ -167,6 +169,11 @@ public final class StreamCounters {
 
     public long inferenceCalls() {
         return inferenceCalls.sum();
+    }
+
+    /** Time spent in emotion-model calls so far. */
+    public long inferenceNanos() {
+        return inferenceNanos.sum();
     }
 
     /** Streams stepped, summed over inference calls (divided by calls: the mean batch size). */
