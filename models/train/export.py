@@ -1,8 +1,14 @@
 #!/usr/bin/python3
 """Exports a trained checkpoint to what the Java service loads, and parity vectors for its tests.
 
-    /usr/bin/python3 export.py --checkpoint OUT/model.pt --version 1.0.0 \
+    /usr/bin/python3 export.py --checkpoint OUT/model.pt [OUT2/model.pt ...] --version 1.0.0 \
         [--models-dir ../] [--parity-dir ../../src/test/resources/model]
+
+With several checkpoints (trainings of the same network, e.g. other seeds) the graph is their
+ensemble (model.EnsembleWrapper): the members' probabilities averaged at every step, their h and c
+concatenated along the hidden axis (h0, c0 [layers, batch, members x hidden]), the normalisation
+state shared. Same inputs and outputs, so the Java service runs it unchanged; it costs one member's
+inference per member.
 
 Writes <models-dir>/emotion-crnn.onnx (opset 17; inputs features [batch, time, feat] and the state
 tensors h0, c0 [1, batch, hidden] (+ norm_sum0 [batch, feat], norm_count0 [batch, 1] with stream
@@ -23,7 +29,7 @@ import numpy as np
 import onnx
 import torch
 
-from model import LABELS, ExportWrapper, StreamingCRNN
+from model import LABELS, EnsembleWrapper, ExportWrapper, StreamingCRNN
 
 HERE = Path(__file__).resolve().parent
 ONNX_NAME = "emotion-crnn.onnx"
@@ -32,20 +38,36 @@ META_NAME = "emotion-crnn.json"
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--checkpoint", required=True)
+    ap.add_argument("--checkpoint", required=True, nargs="+",
+                    help="a trained model.pt; several: export their ensemble (averaged probabilities)")
     ap.add_argument("--version", required=True)
-    ap.add_argument("--models-dir", default=str(HERE.parent))
-    ap.add_argument("--parity-dir", default=str(HERE.parents[1] / "src/test/resources/model"))
+    ap.add_argument("--models-dir", help="default: models/ (the fast model's place)")
+    ap.add_argument("--parity-dir", help="default: src/test/resources/model (the fast model's vectors)")
     args = ap.parse_args()
 
-    ckpt = torch.load(args.checkpoint, map_location="cpu")
-    model = StreamingCRNN(**ckpt["config"])
-    model.load_state_dict(ckpt["state"])
-    model.eval()
-    spec = ckpt["feature_spec"]
-    stack, hidden = model.stack, model.hidden
+    if len(args.checkpoint) > 1 and (args.models_dir is None or args.parity_dir is None):
+        # the defaults are the fast model's files: an ensemble must not overwrite them by accident
+        ap.error("an ensemble (several --checkpoint) needs --models-dir and --parity-dir")
+    args.models_dir = args.models_dir or str(HERE.parent)
+    args.parity_dir = args.parity_dir or str(HERE.parents[1] / "src/test/resources/model")
+    members, spec, holdout = [], None, None
+    for path in args.checkpoint:
+        ckpt = torch.load(path, map_location="cpu")
+        member = StreamingCRNN(**ckpt["config"])
+        member.load_state_dict(ckpt["state"])
+        members.append(member.eval())
+        if spec is not None and ckpt["feature_spec"] != spec:
+            ap.error(f"{path} was trained on other features than {args.checkpoint[0]}")
+        # every member must have been trained without the same speakers, or the held-out figures leak
+        member_holdout = ckpt.get("args", {}).get("holdout", "")
+        if holdout is not None and member_holdout != holdout:
+            ap.error(f"{path} held out '{member_holdout}', {args.checkpoint[0]} '{holdout}': members must hold out the same speakers")
+        spec, holdout = ckpt["feature_spec"], member_holdout
+    model = members[0]
+    wrapper = (ExportWrapper(model) if len(members) == 1 else EnsembleWrapper(members)).eval()
+    stack = model.stack
     state_names = model.state_names()
-    init = model.initial_state(1)
+    init = wrapper.initial_state(1)
     state_shapes = []
     for t in init:
         shape = list(t.shape)
@@ -60,12 +82,13 @@ def main():
         "features_input": "features",
         "probabilities_output": "probs",
         "state": [{"input": i, "output": o, "shape": shp} for (i, o), shp in zip(state_names, state_shapes)],
-        "parameters": sum(p.numel() for p in model.parameters()),
+        "parameters": sum(p.numel() for p in wrapper.parameters()),
         "feature_spec": spec,
     }
+    if len(members) > 1:
+        meta["members"] = len(members)
     models_dir = Path(args.models_dir)
     onnx_path = models_dir / ONNX_NAME
-    wrapper = ExportWrapper(model).eval()
     x = torch.zeros(1, stack * 3, model.n_features)
     inputs = ["features"] + [i for i, _ in state_names]
     outputs = ["probs"] + [o for _, o in state_names]
@@ -92,7 +115,19 @@ def main():
     feats = (mean + std * rng.standard_normal((2, frames, model.n_features))).astype(np.float32)
     usable = frames // stack * stack
     with torch.no_grad():
-        probs, *state = wrapper(torch.from_numpy(feats[:, :usable]), *model.initial_state(2))
+        probs, *state = wrapper(torch.from_numpy(feats[:, :usable]), *wrapper.initial_state(2))
+        if len(members) > 1:
+            # The ensemble graph equals its members run one by one: averaged probabilities, and each
+            # member's h and c in its slice (parity vectors made by the wrapper alone could not show a
+            # slicing mistake, since the ONNX graph would carry the same one).
+            n = len(members)
+            for i, m in enumerate(members):
+                p_i, h_i, c_i, *_ = ExportWrapper(m).eval()(torch.from_numpy(feats[:, :usable]), *m.initial_state(2))
+                hidden = h_i.shape[2]
+                assert torch.allclose(state[0][:, :, i * hidden:(i + 1) * hidden], h_i, atol=1e-6), f"member {i}: h"
+                assert torch.allclose(state[1][:, :, i * hidden:(i + 1) * hidden], c_i, atol=1e-6), f"member {i}: c"
+                probs_members = p_i if i == 0 else probs_members + p_i
+            assert torch.allclose(probs, probs_members / n, atol=1e-6), "the ensemble's probabilities are the members' mean"
     parity = Path(args.parity_dir)
     parity.mkdir(parents=True, exist_ok=True)
     feats.astype("<f4").tofile(parity / "features.f32")

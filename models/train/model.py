@@ -116,6 +116,47 @@ class ExportWrapper(nn.Module):
         super().__init__()
         self.model = model
 
+    def initial_state(self, batch):
+        return self.model.initial_state(batch)
+
     def forward(self, features, *state):
         logits, *new_state = self.model(features, *state)
         return (torch.softmax(logits, dim=-1), *new_state)
+
+
+class EnsembleWrapper(nn.Module):
+    """Several trainings of one network as one ONNX graph: each member runs on the same features
+    and its own slice of h and c (the members' states concatenated along the hidden axis, so the
+    graph keeps ExportWrapper's inputs and outputs), and the graph returns the members' softmax
+    probabilities averaged at every step. The running-normalisation state is a function of the
+    features alone (their sum and count), the same for every member, so the members share it."""
+
+    def __init__(self, members):
+        super().__init__()
+        first = members[0].config
+        for m in members[1:]:
+            if m.config != first:
+                raise ValueError(f"ensemble members differ: {m.config} vs {first}")
+        if first["context_steps"]:
+            raise ValueError("ensembles of models with context_steps are not supported (their ctx state is per member)")
+        self.members = nn.ModuleList(members)
+        self.n_features = members[0].n_features
+        self.stack = members[0].stack
+
+    def initial_state(self, batch):
+        h, c, *shared = self.members[0].initial_state(batch)
+        n = len(self.members)
+        return (h.repeat(1, 1, n), c.repeat(1, 1, n), *shared)
+
+    def forward(self, features, h, c, *shared):
+        n = len(self.members)
+        hs, cs = h.chunk(n, dim=2), c.chunk(n, dim=2)
+        probs, hn, cn, shared_out = [], [], [], ()
+        for i, m in enumerate(self.members):
+            logits, h_i, c_i, *rest = m(features, hs[i].contiguous(), cs[i].contiguous(), *shared)
+            probs.append(torch.softmax(logits, dim=-1))
+            hn.append(h_i)
+            cn.append(c_i)
+            if i == 0:
+                shared_out = tuple(rest)  # the other members computed the same values (pruned from the graph)
+        return (torch.stack(probs).mean(0), torch.cat(hn, dim=2), torch.cat(cn, dim=2), *shared_out)

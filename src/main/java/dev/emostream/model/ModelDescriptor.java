@@ -17,7 +17,7 @@ import java.util.List;
  * on. Written by models/train/export.py as {@code emotion-crnn.json} beside the ONNX file, and
  * embedded in the ONNX metadata under {@link #METADATA_KEY}.
  */
-@JsonIgnoreProperties(value = {"parameters"})
+@JsonIgnoreProperties(value = {"parameters", "members"})
 public record ModelDescriptor(
         @JsonProperty(value = "model_version", required = true) String modelVersion,
         @JsonProperty(value = "onnx_file", required = true) String onnxFile,
