@@ -13,23 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
+# The same end-of-clip decision and macro-F1 as the distillation sweep's summary.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "distillation-gpu"))
+from summarise import decide, macro_f1  # noqa: E402
+
 CORPORA = ("ravdess", "ased", "nemo", "tess")
-
-
-def decide(p, y):
-    labels = sorted(set(y.tolist()))
-    mask = np.full(p.shape[1], -np.inf)
-    mask[labels] = 0
-    return (p + mask).argmax(1), labels
-
-
-def macro_f1(pred, y, labels):
-    out = []
-    for k in labels:
-        tp = ((pred == k) & (y == k)).sum()
-        pr, rc = tp / max((pred == k).sum(), 1), tp / max((y == k).sum(), 1)
-        out.append(0 if pr + rc == 0 else 2 * pr * rc / (pr + rc))
-    return float(np.mean(out))
 
 
 def main():
