@@ -145,6 +145,10 @@ class StreamSessionTest {
         assertEquals(now.model.stepsDone(), restored.model.stepsDone());
         // The gate's bytes end with the utterance's summed probabilities (model outputs): left out.
         int classes = d.labels().size() * 4;
+        // Silero's recurrent state: the fixtures were made with Silero's graph as shipped, this build
+        // runs it rewritten (SileroGraph), equal to rounding; compared as numbers, then the bytes.
+        assertArrayEquals(now.gate.vadState(), restored.gate.vadState(), 1e-4f);
+        System.arraycopy(now.gate.vadState(), 0, restored.gate.vadState(), 0, now.gate.vadState().length);
         byte[] gateNow = now.gate.toBytes();
         byte[] gateRestored = restored.gate.toBytes();
         assertEquals(gateNow.length, gateRestored.length);
