@@ -25,14 +25,17 @@ import java.util.Set;
  * 32 ms window. ONNX Runtime's CPU convolution runs one matrix product per stream (a batch item), each
  * only 4 columns wide, so at 32 streams per call it spent ~60% of its time in five such convolutions.
  * Written as one matrix product over all streams' frames (im2col by slicing, then MatMul), the same
- * arithmetic is ~2.4x faster per window (BENCHMARKS.md). Two further simplifications: the graph is cut
+ * arithmetic is 2.5-3x faster per window from 16 streams per call (BENCHMARKS.md). Two further simplifications: the graph is cut
  * to one sample rate's branch (the model picks 16 or 8 kHz with an If on its {@code sr} input, which
  * then disappears), and the convolutions' weight constants become initializers of the matrix products.
  *
- * <p>What is rewritten, and checked before it is: a Conv with group 1, dilation 1 and a kernel wider
- * than 1 over [batch, channels, time]; the STFT's (one channel, kernel twice its stride, no padding)
- * as overlapping frames. A graph that is not shaped as expected is refused with a {@link VadException}:
- * the model file is pinned by checksum, so that means the pin moved without this class.
+ * <p>What is rewritten, and checked before it is: a Conv with group 1, dilation 1, explicit symmetric
+ * pads and a kernel wider than 1 over [batch, channels, time]; the STFT's (one channel, kernel twice its
+ * stride, no padding) as overlapping frames. Silero's have kernel 3, padding 1 and stride 1 or 2 (the
+ * shapes {@code SileroGraphTest} compares); the STFT's Reshape into stride-sized chunks needs the
+ * padded signal to be a whole number of strides, which the fixed window width of {@link SileroVad#run}
+ * gives. A graph that is not shaped as expected is refused with a {@link VadException}: the model file
+ * is pinned by checksum, so that means the pin moved without this class.
  */
 final class SileroGraph {
     private static final int FLOAT = 1;     // ONNX TensorProto.DataType
@@ -65,16 +68,17 @@ final class SileroGraph {
             throw new VadException("the voice-activity model is not an ONNX file: " + e.getMessage(), e);
         }
         GraphProto top = m.getGraph();
-        GraphProto branch = rateBranch(top, rate);
+        NodeProto ifNode = rateSwitch(top);
+        GraphProto branch = attribute(ifNode, rate == SileroVad.SAMPLE_RATE ? "then_branch" : "else_branch").getG();
         SileroGraph g = new SileroGraph();
         for (NodeProto n : branch.getNodeList()) {
             g.add(n);
         }
         g.initializers.addAll(branch.getInitializerList());
         g.initializers.addAll(top.getInitializerList());
-        for (int i = 0; i < top.getOutputCount(); i++) {
-            g.nodes.add(NodeProto.newBuilder().setOpType("Identity").setName("output_" + i)
-                    .addInput(branch.getOutput(i).getName()).addOutput(top.getOutput(i).getName()).build());
+        for (ValueInfoProto output : top.getOutputList()) {
+            g.nodes.add(NodeProto.newBuilder().setOpType("Identity").setName("output_" + output.getName())
+                    .addInput(branchOutputFor(top, ifNode, branch, output.getName())).addOutput(output.getName()).build());
         }
         List<ValueInfoProto> inputs = new ArrayList<>();
         for (ValueInfoProto in : top.getInputList()) {
@@ -88,19 +92,27 @@ final class SileroGraph {
         return m.toBuilder().setGraph(graph).build().toByteArray();
     }
 
-    /** The If branch the graph takes at {@code rate}: {@code then} when {@code sr} equals its constant (16000). */
-    private static GraphProto rateBranch(GraphProto top, int rate) {
+    /**
+     * The top level's If on the sample rate ({@code then} when {@code sr} equals its constant, 16000).
+     * The rest of the top level may only be that test and Identity nodes to the outputs: nothing else
+     * would survive the cut to one branch.
+     */
+    private static NodeProto rateSwitch(GraphProto top) {
         Map<String, NodeProto> producers = new HashMap<>();
         NodeProto ifNode = null;
         for (NodeProto n : top.getNodeList()) {
             for (String out : n.getOutputList()) {
                 producers.put(out, n);
             }
-            if (n.getOpType().equals("If")) {
-                if (ifNode != null) {
-                    throw unexpected("more than one If at the top level");
+            switch (n.getOpType()) {
+                case "If" -> {
+                    if (ifNode != null) {
+                        throw unexpected("more than one If at the top level");
+                    }
+                    ifNode = n;
                 }
-                ifNode = n;
+                case "Constant", "Equal", "Identity" -> { }
+                default -> throw unexpected("a " + n.getOpType() + " node at the top level");
             }
         }
         if (ifNode == null) {
@@ -117,7 +129,22 @@ final class SileroGraph {
         if (value == null || value.length != 1 || value[0] != SileroVad.SAMPLE_RATE) {
             throw unexpected("the top-level If does not compare the sample rate with 16000");
         }
-        return attribute(ifNode, rate == SileroVad.SAMPLE_RATE ? "then_branch" : "else_branch").getG();
+        return ifNode;
+    }
+
+    /** The branch output that becomes the graph output {@code name}: the If's output it is (an Identity of). */
+    private static String branchOutputFor(GraphProto top, NodeProto ifNode, GraphProto branch, String name) {
+        String source = name;
+        for (NodeProto n : top.getNodeList()) {
+            if (n.getOpType().equals("Identity") && n.getOutput(0).equals(name)) {
+                source = n.getInput(0);
+            }
+        }
+        int j = ifNode.getOutputList().indexOf(source);
+        if (j < 0 || j >= branch.getOutputCount()) {
+            throw unexpected("graph output " + name + " is not one of the If's outputs");
+        }
+        return branch.getOutput(j).getName();
     }
 
     private void add(NodeProto n) {
@@ -144,7 +171,9 @@ final class SileroGraph {
         long[] strides = ints(conv, "strides", new long[] {1});
         long[] dilations = ints(conv, "dilations", new long[] {1});
         long group = attributeOr(conv, "group") == null ? 1 : attribute(conv, "group").getI();
-        if (group != 1 || dilations[0] != 1 || pads.length != 2 || pads[0] != pads[1] || strides.length != 1) {
+        AttributeProto autoPad = attributeOr(conv, "auto_pad");
+        boolean explicitPads = autoPad == null || autoPad.getS().toStringUtf8().equals("NOTSET");
+        if (group != 1 || dilations[0] != 1 || pads.length != 2 || pads[0] != pads[1] || strides.length != 1 || !explicitPads) {
             throw unexpected(conv.getName() + ": not a plain 1-D convolution");
         }
         int stride = (int) strides[0];
@@ -157,6 +186,9 @@ final class SileroGraph {
                 throw unexpected(conv.getName() + ": bias is not a constant");
             }
             bias = floats(b);
+        }
+        if (weights.length != out * in * k || bias.length != out) {
+            throw unexpected(conv.getName() + ": weights or bias of the wrong size");
         }
         String base = conv.getName().isEmpty() ? "conv" + serial++ : conv.getName();
         String columns;
