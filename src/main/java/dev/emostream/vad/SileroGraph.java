@@ -31,8 +31,8 @@ import java.util.Set;
  *
  * <p>What is rewritten, and checked before it is: a Conv with group 1, dilation 1, explicit symmetric
  * pads and a kernel wider than 1 over [batch, channels, time]; the STFT's (one channel, kernel twice its
- * stride, no padding) as overlapping frames. Silero's have kernel 3, padding 1 and stride 1 or 2 (the
- * shapes {@code SileroGraphTest} compares); the STFT's Reshape into stride-sized chunks needs the
+ * stride, no padding) as overlapping frames. The others must have Silero's kernel 3, padding 1 and
+ * stride 1 or 2 (the shapes {@code SileroGraphTest} compares); the STFT's Reshape into stride-sized chunks needs the
  * padded signal to be a whole number of strides, which the fixed window width of {@link SileroVad#run}
  * gives. A graph that is not shaped as expected is refused with a {@link VadException}: the model file
  * is pinned by checksum, so that means the pin moved without this class.
@@ -178,6 +178,13 @@ final class SileroGraph {
         }
         int stride = (int) strides[0];
         int pad = (int) pads[0];
+        boolean stft = in == 1 && k == 2 * stride && pad == 0;
+        if (!stft && !(k == 3 && pad == 1 && (stride == 1 || stride == 2))) {
+            // The im2col below is written for any kernel, padding and stride, but only Silero's shapes
+            // are compared with ONNX Runtime's own convolution (SileroGraphTest): others are refused.
+            throw unexpected(conv.getName() + ": kernel " + k + ", padding " + pad + ", stride " + stride
+                    + " is not one of the convolution shapes this rewrite was checked on");
+        }
         float[] weights = floats(w);
         float[] bias = new float[out];
         if (conv.getInputCount() > 2) {
@@ -193,7 +200,7 @@ final class SileroGraph {
         String base = conv.getName().isEmpty() ? "conv" + serial++ : conv.getName();
         String columns;
         float[] matrix = new float[k * in * out];   // [k * in, out]: row kk * in + c holds w[o][c][kk]
-        if (in == 1 && k == 2 * stride && pad == 0) {
+        if (stft) {
             // STFT framing: the signal in chunks of one stride; frame t = chunks t and t + 1 side by side.
             String chunks = node("Reshape", base + "/chunks", conv.getInput(0), int64(base + "/chunk_shape", 0, -1, stride));
             String first = node("Slice", base + "/first", chunks, int64(base + "/s0", 0), int64(base + "/e0", -1), int64(base + "/ax", 1));
