@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class ResamplerBenchmark {
     private static final int CHUNKS_PER_SECOND = 50;
 
-    @Param({"48000", "44100"})
+    @Param({"48000", "44100", "32000", "8000"})
     int inputRate;
 
     private Resampler resampler;
