@@ -31,7 +31,7 @@ public final class WsBench {
     /** What a run measured. */
     public record Result(int clients, double seconds, long chunksSent, long chunksProcessed, long eventsReceived,
                          long finalEvents, Map<String, Integer> abnormalCloses, long p50Ms, long p99Ms, long maxMs,
-                         long maxSendLagMs, long latencySamples) {
+                         long maxSendLagMs, long latencySamples, long p50DriftMs) {
 
         /** Every chunk processed, every stream ended normally, no late sending, p99 under the limit. */
         public boolean keptUp(long p99LimitMs) {
@@ -41,9 +41,9 @@ public final class WsBench {
 
         public String summary() {
             return String.format(Locale.ROOT, "ws_clients=%d seconds=%.1f chunks_sent=%d chunks_processed=%d events=%d "
-                    + "finals=%d/%d abnormal_closes=%s latency_ms p50=%d p99=%d max=%d (n=%d) max_send_lag_ms=%d", clients,
-                    seconds, chunksSent, chunksProcessed, eventsReceived, finalEvents, clients, abnormalCloses, p50Ms, p99Ms,
-                    maxMs, latencySamples, maxSendLagMs);
+                    + "finals=%d/%d abnormal_closes=%s latency_ms p50=%d p99=%d max=%d (n=%d) max_send_lag_ms=%d "
+                    + "p50_drift_ms=%+d", clients, seconds, chunksSent, chunksProcessed, eventsReceived, finalEvents, clients,
+                    abnormalCloses, p50Ms, p99Ms, maxMs, latencySamples, maxSendLagMs, p50DriftMs);
         }
     }
 
@@ -144,10 +144,11 @@ public final class WsBench {
             synchronized (latencies) {
                 sorted = latencies.stream().mapToLong(Long::longValue).toArray();
             }
+            long drift = StreamBench.p50Drift(sorted);
             Arrays.sort(sorted);
             return new Result(clients, seconds, sent, processed, events.get(), finals.get(), new TreeMap<>(abnormal),
                     StreamBench.percentile(sorted, 0.50), StreamBench.percentile(sorted, 0.99),
-                    sorted.length == 0 ? -1 : sorted[sorted.length - 1], maxLag, sorted.length);
+                    sorted.length == 0 ? -1 : sorted[sorted.length - 1], maxLag, sorted.length, drift);
         } finally {
             if (wsClient != null) {
                 wsClient.close(); // held to here: Vert.x closes a client's sockets when the client is garbage collected

@@ -17,7 +17,7 @@ class BenchCommandTest {
                 "--jit-warmup-s", "0", "-s", "state.dir=" + dir, "-s", "model.provider=cpu", "-s", "vad.enabled=false");
         assertTrue(r.exitCode() == 0 || r.exitCode() == Main.EXIT_PARTIAL_FAILURE, r.err());
         Matcher m = Pattern.compile("streams=3 seconds=2.0 frames=(\\d+) .* events=(\\d+) .* finals=3/3 .* "
-                + "frames_processed=(\\d+) dead_letters=0 state_puts/s=(\\d+) state_bytes_mean=(\\d+) state_mb/s=[\\d.]+ "
+                + "max_send_lag_ms=\\d+ p50_drift_ms=[+-]\\d+ frames_processed=(\\d+) dead_letters=0 state_puts/s=(\\d+) state_bytes_mean=(\\d+) state_mb/s=[\\d.]+ "
                 + "model_calls/s=(\\d+) model_batch_mean=([\\d.]+) model_cores=([\\d.]+) "
                 + "vad_windows_per_call=0.0 vad_quiet_windows=0.0% vad_cores=0.000 real_time=(yes|no)").matcher(r.out());
         assertTrue(m.find(), r.out());
