@@ -16,8 +16,8 @@ import java.util.stream.Collectors;
  * output and input line up sample-for-sample in time. Each output costs {@link #taps()}
  * multiply-adds against a precomputed coefficient row; there is no interpolation between rows.
  * For 8 -> 16 kHz and whole-number decimation (32, 48 -> 16 kHz) the same sums, in the same order, are
- * computed tap by tap over many outputs at once, which the JIT turns into SIMD (2.5-5x faster,
- * BENCHMARKS.md); the other ratios take one output at a time.
+ * computed tap by tap over many outputs at once, which the JIT turns into SIMD (2.7-3.3x faster with
+ * 20 ms chunks, more with longer ones; BENCHMARKS.md); the other ratios take one output at a time.
  *
  * <h2>Filter design</h2>
  * Relative to the lower of the input and output Nyquist frequencies: flat (designed ripple

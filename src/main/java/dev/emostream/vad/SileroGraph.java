@@ -206,24 +206,19 @@ final class SileroGraph {
             String first = node("Slice", base + "/first", chunks, int64(base + "/s0", 0), int64(base + "/e0", -1), int64(base + "/ax", 1));
             String next = node("Slice", base + "/next", chunks, int64(base + "/s1", 1), int64(base + "/e1", Long.MAX_VALUE),
                     base + "/ax");
-            columns = base + "/frames";
-            nodes.add(NodeProto.newBuilder().setOpType("Concat").setName(columns).addInput(first).addInput(next)
-                    .addOutput(columns).addAttribute(intAttribute("axis", 2)).build());
+            columns = node("Concat", base + "/frames", List.of(first, next), intAttribute("axis", 2));
         } else {
             // im2col: the k shifted views of the padded input side by side, at stride 1 (shape-independent
             // slicing); a strided convolution keeps every stride-th row afterwards.
             String timeMajor = node("Transpose", base + "/time_major", List.of(conv.getInput(0)), intsAttribute("perm", 0, 2, 1));
-            String padded = pad == 0 ? timeMajor
-                    : node("Pad", base + "/padded", timeMajor, int64(base + "/pads", 0, pad, 0, 0, pad, 0));
-            NodeProto.Builder concat = NodeProto.newBuilder().setOpType("Concat").setName(base + "/im2col")
-                    .addAttribute(intAttribute("axis", 2));
+            String padded = node("Pad", base + "/padded", timeMajor, int64(base + "/pads", 0, pad, 0, 0, pad, 0));
+            List<String> shifts = new ArrayList<>();
             for (int kk = 0; kk < k; kk++) {
                 long end = kk == k - 1 ? Long.MAX_VALUE : kk - (k - 1);
-                concat.addInput(node("Slice", base + "/shift" + kk, padded, int64(base + "/start" + kk, kk),
+                shifts.add(node("Slice", base + "/shift" + kk, padded, int64(base + "/start" + kk, kk),
                         int64(base + "/end" + kk, end), int64(base + "/axis" + kk, 1)));
             }
-            String stacked = base + "/im2col";
-            nodes.add(concat.addOutput(stacked).build());
+            String stacked = node("Concat", base + "/im2col", shifts, intAttribute("axis", 2));
             columns = stride == 1 ? stacked
                     : node("Slice", base + "/strided", stacked, int64(base + "/ss", 0), int64(base + "/se", Long.MAX_VALUE),
                             int64(base + "/sa", 1), int64(base + "/sstep", stride));
